@@ -1,0 +1,37 @@
+"""Reads for accounts."""
+
+import hmac
+
+from .models import ApiKey, User, key_digest
+
+
+def user_for_api_key(key: str) -> tuple[User, ApiKey] | None:
+    """The active, non-disabled user a presented key belongs to, or None."""
+    parts = key.split("_")
+    if len(parts) < 3 or parts[0] != "ts":
+        return None
+    api_key = (
+        ApiKey.objects.active()
+        .select_related("user")
+        .filter(prefix=parts[1], user__is_active=True)
+        .first()
+    )
+    if api_key is None or not hmac.compare_digest(api_key.digest, key_digest(key)):
+        return None
+    return api_key.user, api_key
+
+
+def api_keys_of(user: User):
+    return ApiKey.objects.active().filter(user=user)
+
+
+def email_addresses_of(user: User):
+    return user.emailaddress_set.order_by("-primary", "email")
+
+
+def teams_of(user: User) -> list[dict]:
+    """The teams the user belongs to, with their role in each.
+
+    Teams arrive with the teams app; until a user joins one the list is empty.
+    """
+    return []

@@ -1,0 +1,130 @@
+"""Writes for accounts: users, profiles, avatars and API keys."""
+
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from teamsite.images import avatar_from_upload
+
+from .models import ApiKey, User, key_digest
+
+KEY_PREFIX_LENGTH = 8
+KEY_SECRET_BYTES = 32
+# Writing last_used_at on every request would turn every API read into a write.
+LAST_USED_RESOLUTION_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class NewApiKey:
+    api_key: ApiKey
+    key: str  # the full secret: shown to its owner once, never stored
+
+
+@transaction.atomic
+def api_key_create(*, user: User, name: str) -> NewApiKey:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": ["Give the key a name, such as the machine or script that uses it."]})
+    if len(name) > 100:
+        raise ValidationError({"name": ["Key names may be at most 100 characters."]})
+    while True:
+        prefix = secrets.token_hex(KEY_PREFIX_LENGTH // 2)
+        if not ApiKey.objects.filter(prefix=prefix).exists():
+            break
+    key = f"ts_{prefix}_{secrets.token_urlsafe(KEY_SECRET_BYTES)}"
+    api_key = ApiKey.objects.create(user=user, name=name, prefix=prefix, digest=key_digest(key))
+    return NewApiKey(api_key=api_key, key=key)
+
+
+def api_key_revoke(*, user: User, prefix: str) -> bool:
+    """Revoke one of the user's keys; False when they hold no such active key."""
+    revoked = ApiKey.objects.active().filter(user=user, prefix=prefix).update(revoked_at=timezone.now())
+    return bool(revoked)
+
+
+def api_key_touch(*, api_key: ApiKey) -> None:
+    now = timezone.now()
+    if api_key.last_used_at and (now - api_key.last_used_at).total_seconds() < LAST_USED_RESOLUTION_SECONDS:
+        return
+    ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+    api_key.last_used_at = now
+
+
+@transaction.atomic
+def user_create(*, username: str, email: str, password: str | None, verified: bool = True) -> User:
+    """Create a person's account (system admins, the demo and tests use this).
+
+    The email is recorded as a verified primary address: the operator vouches for it.
+    """
+    errors = {}
+    username = (username or "").strip()
+    email = (email or "").strip()
+    if User.objects.filter(username__iexact=username).exists():
+        errors["username"] = ["A user with that username already exists."]
+    if email and EmailAddress.objects.filter(email__iexact=email).exists():
+        errors["email"] = ["That email address belongs to another account."]
+    user = User(username=username, email=email)
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if password is not None:
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            errors.setdefault("password", []).extend(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
+    user.save()
+    if email:
+        EmailAddress.objects.create(user=user, email=email, primary=True, verified=verified)
+    return user
+
+
+def profile_update(*, user: User, display_name: str) -> User:
+    user.display_name = display_name.strip()
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["display_name"])
+    return user
+
+
+def avatar_set(*, user: User, upload) -> User:
+    """Replace the user's avatar; the old files go only once the new ones are saved."""
+    avatar = avatar_from_upload(upload)  # raises ValidationError, nothing changed
+    old = [user.avatar_large.name, user.avatar_small.name]
+    token = uuid.uuid4().hex[:12]
+    with transaction.atomic():
+        for size, data in avatar.renditions.items():
+            field = getattr(user, f"avatar_{size}")
+            field.save(f"{user.pk}-{token}-{size}.{avatar.extension}", ContentFile(data), save=False)
+        user.save(update_fields=["avatar_large", "avatar_small"])
+        transaction.on_commit(lambda: _delete_files(old, storage=user.avatar_large.storage))
+    return user
+
+
+def avatar_remove(*, user: User) -> User:
+    old = [user.avatar_large.name, user.avatar_small.name]
+    user.avatar_large = ""
+    user.avatar_small = ""
+    with transaction.atomic():
+        user.save(update_fields=["avatar_large", "avatar_small"])
+        transaction.on_commit(lambda: _delete_files(old, storage=user.avatar_large.storage))
+    return user
+
+
+def _delete_files(names, *, storage):
+    for name in names:
+        if name:
+            storage.delete(name)

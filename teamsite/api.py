@@ -1,0 +1,161 @@
+"""The JSON API (spec/api.md): one NinjaAPI, its authentication and error shape.
+
+Every error leaves here as {"error": {"code", "message", "fields"?}}, whatever
+raised it: authentication, request validation, a service or the policy.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from ninja import NinjaAPI
+from ninja.parser import Parser
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer
+from ninja.utils import check_csrf
+
+from accounts.api import router as accounts_router
+from accounts.selectors import user_for_api_key
+from accounts.services import api_key_touch
+
+from .errors import Conflict, TooLarge
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
+
+STATUS_CODES = {
+    400: "invalid",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "invalid",
+    409: "conflict",
+    413: "too_large",
+    429: "rate_limited",
+}
+
+
+def error_response(status, message, *, fields=None, **extra):
+    body = {"code": STATUS_CODES.get(status, "invalid"), "message": message}
+    if fields:
+        body["fields"] = fields
+    body.update(extra)
+    return JsonResponse({"error": body}, status=status)
+
+
+class BadJson(Exception):
+    pass
+
+
+class JsonParser(Parser):
+    def parse_body(self, request):
+        try:
+            return super().parse_body(request)
+        except ValueError as exc:  # json.JSONDecodeError and UnicodeDecodeError
+            raise BadJson(str(exc)) from exc
+
+
+class KeyOrSession(HttpBearer):
+    """`Authorization: Bearer <key>`, or else the browser session.
+
+    A request that carries an Authorization header is judged by that header
+    alone: a bad or revoked key is a 401 even when a session cookie is also
+    present. Session writes must pass Django's CSRF check.
+    """
+
+    def __call__(self, request):
+        if request.headers.get("Authorization"):
+            return super().__call__(request)
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or user.is_service:
+            return None
+        if request.method not in SAFE_METHODS and check_csrf(request) is not None:
+            raise HttpError(403, "The CSRF token is missing or wrong; reload the page and try again.")
+        return user
+
+    def authenticate(self, request, token):
+        found = user_for_api_key(token)
+        if found is None:
+            return None
+        user, api_key = found
+        api_key_touch(api_key=api_key)
+        request.user = user
+        request.api_key = api_key
+        return user
+
+
+api = NinjaAPI(
+    title="teamsite API",
+    version="1",
+    description="Track experiments, share reports, version artifacts. See spec/api.md.",
+    auth=KeyOrSession(),
+    urls_namespace="api",
+    parser=JsonParser(),
+)
+api.add_router("", accounts_router)
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request, exc):
+    if request.headers.get("Authorization"):
+        return error_response(401, "That API key is not valid; it may have been revoked.")
+    return error_response(401, "Sign in or send an API key as 'Authorization: Bearer <key>'.")
+
+
+@api.exception_handler(BadJson)
+def on_bad_json(request, exc):
+    return error_response(400, "The request body is not valid JSON.", fields={"body": [str(exc)]})
+
+
+@api.exception_handler(NinjaValidationError)
+def on_request_invalid(request, exc):
+    fields = {}
+    for error in exc.errors:
+        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "payload", "query", "path")]
+        name = ".".join(location) or "body"
+        message = error.get("msg", "This value is not valid.")
+        if error.get("type") == "missing":
+            message = "This field is required."
+        fields.setdefault(name, []).append(message)
+    if set(fields) == {"body"}:
+        return error_response(400, "The request body is not valid JSON.", fields=fields)
+    return error_response(400, "Some fields are missing or not valid.", fields=fields)
+
+
+@api.exception_handler(DjangoValidationError)
+def on_invalid(request, exc):
+    if hasattr(exc, "error_dict"):
+        fields = {name: [str(m) for m in messages] for name, messages in exc.message_dict.items()}
+        first = next(iter(fields.values()))[0]
+        return error_response(400, first, fields=fields)
+    return error_response(400, " ".join(exc.messages))
+
+
+@api.exception_handler(PermissionDenied)
+def on_forbidden(request, exc):
+    return error_response(403, str(exc) or "You do not have permission to do that.")
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return error_response(404, str(exc) if str(exc) and "matches the given query" not in str(exc) else "Not found.")
+
+
+@api.exception_handler(Conflict)
+def on_conflict(request, exc):
+    return error_response(409, exc.message, **exc.extra)
+
+
+@api.exception_handler(TooLarge)
+def on_too_large(request, exc):
+    return error_response(413, exc.message)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc):
+    return error_response(exc.status_code, str(exc))
+
+
+def api_not_found(request, *args, **kwargs):
+    """Unknown paths under /api/ answer in the API's error shape, not with an HTML page."""
+    return error_response(404, f"There is no API endpoint at {request.path}.")
+

@@ -1,0 +1,27 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+from accounts import views as account_views
+
+from . import views
+from .api import api, api_not_found
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("health", views.health, name="health"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("settings/", account_views.settings_page, name="settings"),
+    path("settings/profile/", account_views.profile_save, name="settings-profile"),
+    path("settings/avatar/", account_views.avatar_save, name="settings-avatar"),
+    path("settings/api-keys/", account_views.api_key_create, name="settings-api-key-create"),
+    path("settings/api-keys/<str:prefix>/revoke/", account_views.api_key_revoke, name="settings-api-key-revoke"),
+    path("api/v1/", api.urls),
+    re_path(r"^api/", api_not_found),
+]
+
+if settings.DEBUG or not settings.AWS_STORAGE_BUCKET_NAME:
+    # Local media (avatars, run files) when no object store is configured.
+    urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
