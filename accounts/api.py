@@ -2,7 +2,7 @@
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import Field
 
 from teamsite.pagination import paginate
@@ -82,7 +82,7 @@ def user_create(request, payload: UserIn):
     if not request.auth.is_superuser:
         raise PermissionDenied("Only system admins may create users.")
     user = services.user_create(username=payload.username, email=payload.email, password=payload.password)
-    return 201, {"username": user.username, "email": user.email}
+    return Status(201, {"username": user.username, "email": user.email})
 
 
 @router.get("/api-keys", summary="My API keys")
@@ -93,11 +93,11 @@ def api_key_list(request):
 @router.post("/api-keys", response={201: ApiKeyCreated}, summary="Create an API key (shown once)")
 def api_key_create(request, payload: ApiKeyIn):
     created = services.api_key_create(user=request.auth, name=payload.name)
-    return 201, {"key": created.key, **_key_out(created.api_key)}
+    return Status(201, {"key": created.key, **_key_out(created.api_key)})
 
 
 @router.delete("/api-keys/{prefix}", response={204: None}, summary="Revoke an API key")
 def api_key_revoke(request, prefix: str):
     if not services.api_key_revoke(user=request.auth, prefix=prefix):
         raise Http404("You have no active API key with that prefix.")
-    return 204, None
+    return Status(204, None)

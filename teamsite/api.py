@@ -8,7 +8,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from ninja import NinjaAPI
-from ninja.parser import Parser
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
@@ -40,18 +39,6 @@ def error_response(status, message, *, fields=None, **extra):
         body["fields"] = fields
     body.update(extra)
     return JsonResponse({"error": body}, status=status)
-
-
-class BadJson(Exception):
-    pass
-
-
-class JsonParser(Parser):
-    def parse_body(self, request):
-        try:
-            return super().parse_body(request)
-        except ValueError as exc:  # json.JSONDecodeError and UnicodeDecodeError
-            raise BadJson(str(exc)) from exc
 
 
 class KeyOrSession(HttpBearer):
@@ -89,7 +76,6 @@ api = NinjaAPI(
     description="Track experiments, share reports, version artifacts. See spec/api.md.",
     auth=KeyOrSession(),
     urls_namespace="api",
-    parser=JsonParser(),
 )
 api.add_router("", accounts_router)
 
@@ -99,11 +85,6 @@ def on_unauthenticated(request, exc):
     if request.headers.get("Authorization"):
         return error_response(401, "That API key is not valid; it may have been revoked.")
     return error_response(401, "Sign in or send an API key as 'Authorization: Bearer <key>'.")
-
-
-@api.exception_handler(BadJson)
-def on_bad_json(request, exc):
-    return error_response(400, "The request body is not valid JSON.", fields={"body": [str(exc)]})
 
 
 @api.exception_handler(NinjaValidationError)
@@ -152,6 +133,10 @@ def on_too_large(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc):
+    if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+        # ninja wraps the parser's error; say what a person needs to fix
+        detail = str(exc.__cause__) if exc.__cause__ else "It could not be parsed."
+        return error_response(400, "The request body is not valid JSON.", fields={"body": [detail]})
     return error_response(exc.status_code, str(exc))
 
 

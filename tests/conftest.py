@@ -1,0 +1,34 @@
+import pytest
+from django.core.cache import cache
+
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings, tmp_path):
+    # A fast hasher: tests create many users and nothing here measures hashing.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    cache.clear()  # allauth's rate limits live in the cache
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def user(db):
+    return factories.user()
+
+
+@pytest.fixture
+def superuser(db):
+    return factories.user(username="root-operator", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def api_client(client):
+    """A Django test client that speaks JSON and carries an API key."""
+    return factories.ApiClient(client)
