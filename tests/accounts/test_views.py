@@ -167,3 +167,32 @@ class TestSignUpAndSignIn:
         response = client.post("/accounts/login/", {"login": user.username, "password": factories.PASSWORD})
         assert "Too many failed login attempts" in response.content.decode()
         assert "_auth_user_id" not in client.session
+
+
+class TestSecondEmail:
+    def test_add_and_verify_a_second_address_then_sign_in_with_it(self, client, user, mailoutbox):
+        client.force_login(user)
+        response = client.post("/accounts/email/", {"action_add": "", "email": "second@example.com"})
+        assert response.status_code == 302
+        added = EmailAddress.objects.get(email="second@example.com")
+        assert not added.verified and not added.primary
+        link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mailoutbox[-1].body).group(0)
+        client.post(link.split("testserver", 1)[1])
+        added.refresh_from_db()
+        assert added.verified
+        assert "second@example.com" in client.get("/settings/").content.decode()
+        client.logout()
+        client.post("/accounts/login/", {"login": "second@example.com", "password": factories.PASSWORD})
+        assert client.session["_auth_user_id"] == str(user.pk)
+
+    def test_another_accounts_address_stays_theirs(self, client, user, mailoutbox):
+        other = factories.user()
+        client.force_login(user)
+        client.post("/accounts/email/", {"action_add": "", "email": other.email})
+        # allauth answers as for any address (no enumeration) but never verifies it for us
+        assert not EmailAddress.objects.filter(user=user, email=other.email, verified=True).exists()
+        owner = EmailAddress.objects.get(user=other, email=other.email)
+        assert owner.verified and owner.primary
+        client.logout()
+        client.post("/accounts/login/", {"login": other.email, "password": factories.PASSWORD})
+        assert client.session["_auth_user_id"] == str(other.pk)
