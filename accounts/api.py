@@ -5,6 +5,7 @@ from django.http import Http404
 from ninja import Router, Schema, Status
 from pydantic import Field
 
+from teams.selectors import teams_of
 from teamsite.pagination import paginate
 
 from . import selectors, services
@@ -73,7 +74,7 @@ def viewer(request):
         "display_name": user.shown_name,
         "is_service": user.is_service,
         "is_system_admin": user.is_superuser,
-        "teams": selectors.teams_of(user),
+        "teams": [{"team": m.team.slug, "role": m.role_name} for m in teams_of(user)],
     }
 
 

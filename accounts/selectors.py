@@ -28,10 +28,3 @@ def api_keys_of(user: User):
 def email_addresses_of(user: User):
     return user.emailaddress_set.order_by("-primary", "email")
 
-
-def teams_of(user: User) -> list[dict]:
-    """The teams the user belongs to, with their role in each.
-
-    Teams arrive with the teams app; until a user joins one the list is empty.
-    """
-    return []

@@ -10,16 +10,12 @@ from django.http import Http404, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import HttpBearer
-from ninja.utils import check_csrf
 
 from accounts.api import router as accounts_router
-from accounts.selectors import user_for_api_key
-from accounts.services import api_key_touch
+from teams.api import router as teams_router
 
+from .api_auth import KeyOrSession
 from .errors import Conflict, TooLarge
-
-SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 
 STATUS_CODES = {
     400: "invalid",
@@ -41,35 +37,6 @@ def error_response(status, message, *, fields=None, **extra):
     return JsonResponse({"error": body}, status=status)
 
 
-class KeyOrSession(HttpBearer):
-    """`Authorization: Bearer <key>`, or else the browser session.
-
-    A request that carries an Authorization header is judged by that header
-    alone: a bad or revoked key is a 401 even when a session cookie is also
-    present. Session writes must pass Django's CSRF check.
-    """
-
-    def __call__(self, request):
-        if request.headers.get("Authorization"):
-            return super().__call__(request)
-        user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or user.is_service:
-            return None
-        if request.method not in SAFE_METHODS and check_csrf(request) is not None:
-            raise HttpError(403, "The CSRF token is missing or wrong; reload the page and try again.")
-        return user
-
-    def authenticate(self, request, token):
-        found = user_for_api_key(token)
-        if found is None:
-            return None
-        user, api_key = found
-        api_key_touch(api_key=api_key)
-        request.user = user
-        request.api_key = api_key
-        return user
-
-
 api = NinjaAPI(
     title="teamsite API",
     version="1",
@@ -78,6 +45,7 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("", accounts_router)
+api.add_router("", teams_router)
 
 
 @api.exception_handler(AuthenticationError)

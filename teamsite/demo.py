@@ -8,6 +8,7 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.services import user_create
+from teams import services as team_services
 
 DEMO_PASSWORD = "teamsite-demo"
 OPERATOR_PASSWORD = "teamsite-operator"
@@ -34,12 +35,19 @@ def load_demo():
         person.save(update_fields=["display_name"])
         people[username] = person
 
+    org = team_services.organization_create(slug="demo-org", name="Demo Organization", admin=people["ada"])
+    team = team_services.team_create(organization=org, slug="demo-lab", name="Demo Lab", creator=people["ada"])
+    for username, role in (("max", "member"), ("vera", "viewer")):
+        team_services.org_member_set(organization=org, user=people[username], role="member")
+        team_services.member_add(team=team, user=people[username], role=role)
+    team_services.service_account_create(team=team, name="nightly-training", created_by=people["ada"])
+
 
 SIGN_INS = [
     ("operator", OPERATOR_PASSWORD, "system admin: /admin/ and every setting"),
-    ("ada", DEMO_PASSWORD, "a person who will run the demo team"),
-    ("max", DEMO_PASSWORD, "a colleague"),
-    ("vera", DEMO_PASSWORD, "a colleague who only looks"),
+    ("ada", DEMO_PASSWORD, "admin of the team demo-lab and of the organization demo-org"),
+    ("max", DEMO_PASSWORD, "member of demo-lab"),
+    ("vera", DEMO_PASSWORD, "view-only member of demo-lab"),
 ]
 
 

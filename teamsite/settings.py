@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "csp",
     "teamsite",
     "accounts",
+    "teams",
 ]
 
 MIDDLEWARE = [
@@ -105,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "teamsite.context_processors.site",
+                "teamsite.context_processors.navigation",
             ],
         },
     },

@@ -4,6 +4,8 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from accounts import views as account_views
+from teams.urls import site_urlpatterns as team_site_urls
+from teams.urls import team_urlpatterns
 
 from . import views
 from .api import api, api_not_found
@@ -20,8 +22,11 @@ urlpatterns = [
     path("settings/api-keys/<str:prefix>/revoke/", account_views.api_key_revoke, name="settings-api-key-revoke"),
     path("api/v1/", api.urls),
     re_path(r"^api/", api_not_found),
+    *team_site_urls,
 ]
 
 if settings.DEBUG or not settings.AWS_STORAGE_BUCKET_NAME:
     # Local media (avatars, run files) when no object store is configured.
     urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
+
+urlpatterns += team_urlpatterns  # last: a team's slug sits at the site root

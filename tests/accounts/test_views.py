@@ -140,7 +140,7 @@ class TestSignUpAndSignIn:
         assert known["Location"] == unknown["Location"]
 
     def test_closed_sign_up(self, client, settings):
-        settings.OPEN_SIGNUP = False
+        settings.OPEN_SIGNUP = False  # the operator's hard switch
         response = client.get("/accounts/signup/")
         assert "Sign Up Closed" in response.content.decode()
         client.post(

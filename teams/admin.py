@@ -1,0 +1,77 @@
+from django.contrib import admin
+from guardian.admin import GuardedModelAdmin
+
+from .models import CustomRole, Invitation, Membership, Organization, OrganizationMember, ServiceAccount, Team
+
+
+class OrganizationMemberInline(admin.TabularInline):
+    model = OrganizationMember
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["slug", "name", "created_at"]
+    search_fields = ["slug", "name"]
+    inlines = [OrganizationMemberInline]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+    fields = ["user", "role", "custom_role", "registry_admin", "created_at"]
+    readonly_fields = ["created_at"]
+
+
+@admin.register(Team)
+class TeamAdmin(GuardedModelAdmin):
+    """Object permissions of a team are listed by guardian's "Object permissions" button."""
+
+    list_display = ["slug", "name", "organization", "projects_stay_inside", "created_at"]
+    list_filter = ["organization", "projects_stay_inside"]
+    search_fields = ["slug", "name"]
+    list_select_related = ["organization"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "team", "role", "custom_role", "registry_admin", "created_at"]
+    list_filter = ["role", "registry_admin", "team"]
+    search_fields = ["user__username", "user__email", "team__slug"]
+    list_select_related = ["user", "team", "custom_role"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "team", "role", "state", "invited_by", "created_at", "expires_at"]
+    list_filter = ["team", "role"]
+    search_fields = ["email", "team__slug"]
+    list_select_related = ["team", "invited_by", "custom_role"]
+    readonly_fields = ["token_digest", "accepted_at", "accepted_by", "created_at"]
+    exclude = []
+
+    def has_add_permission(self, request):
+        return False  # invitations are sent from the members page, which emails the link
+
+
+@admin.register(CustomRole)
+class CustomRoleAdmin(admin.ModelAdmin):
+    list_display = ["name", "organization", "base", "extra_scopes", "created_at"]
+    list_filter = ["organization", "base"]
+    search_fields = ["name"]
+
+
+@admin.register(ServiceAccount)
+class ServiceAccountAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "team", "created_by", "created_at", "revoked_at"]
+    list_filter = ["team", ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "user__username", "team__slug"]
+    list_select_related = ["user", "team", "created_by"]
+    readonly_fields = ["user", "team", "created_by", "created_at", "revoked_at"]
+
+    def has_add_permission(self, request):
+        return False  # created on the team's service accounts page, which shows the key once

@@ -1,0 +1,351 @@
+"""Organizations, teams, members, invitations, custom roles, service accounts (spec/api.md)."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema, Status
+from pydantic import Field
+
+from accounts.models import User
+from teamsite.api_auth import optional_auth
+from teamsite.errors import Conflict
+from teamsite.markdown import render_markdown
+from teamsite.pagination import paginate
+
+from . import policy, selectors, services
+from .forms import clean_links
+from .models import CustomRole, Invitation, Organization, ServiceAccount
+
+router = Router(tags=["teams"])
+
+
+# --- Shapes -------------------------------------------------------------------
+
+
+class OrganizationIn(Schema):
+    slug: str = Field(max_length=200)
+    name: str = Field(default="", max_length=200)
+
+
+class OrgMemberIn(Schema):
+    role: str
+
+
+class CustomRoleIn(Schema):
+    name: str = Field(max_length=200)
+    base: str
+    scopes: list[str] = []
+
+
+class TeamIn(Schema):
+    slug: str = Field(max_length=200)
+    name: str = Field(default="", max_length=200)
+
+
+class LinkIn(Schema):
+    label: str = ""
+    url: str
+
+
+class TeamPatch(Schema):
+    name: str | None = Field(default=None, max_length=200)
+    intro: str | None = None
+    links: list[LinkIn] | None = None
+    projects_stay_inside: bool | None = None
+
+
+class MemberIn(Schema):
+    role: str | None = None
+    registry_admin: bool | None = None
+
+
+class InvitationIn(Schema):
+    email: str = Field(max_length=400)
+    role: str = "member"
+
+
+class ServiceAccountIn(Schema):
+    name: str = Field(max_length=1000)
+
+
+def _org_out(org):
+    return {"slug": org.slug, "name": org.name, "created_at": org.created_at.isoformat()}
+
+
+def _team_out(team, access):
+    body = {
+        "slug": team.slug,
+        "name": team.name,
+        "organization": team.organization.slug,
+        "intro": team.intro,
+        "intro_html": render_markdown(team.intro),
+        "links": team.links,
+        "projects_stay_inside": team.projects_stay_inside,
+        "created_at": team.created_at.isoformat(),
+        "member_count": selectors.people_of(team).count(),
+    }
+    if access.is_member:
+        body["role"] = access.role_name
+    return body
+
+
+def _member_out(membership):
+    user = membership.user
+    return {
+        "username": user.username,
+        "display_name": user.shown_name,
+        "role": membership.role_name,
+        "registry_admin": membership.registry_admin,
+        "is_service": user.is_service,
+        "joined_at": membership.created_at.isoformat(),
+    }
+
+
+def _invitation_out(invitation, accept_url=None):
+    body = {
+        "id": invitation.pk,
+        "email": invitation.email,
+        "role": invitation.role_name,
+        "state": invitation.state,
+        "invited_by": invitation.invited_by.username if invitation.invited_by else None,
+        "created_at": invitation.created_at.isoformat(),
+        "expires_at": invitation.expires_at.isoformat(),
+    }
+    if accept_url:
+        body["accept_url"] = accept_url
+    return body
+
+
+def _role_out(role):
+    return {
+        "name": role.name,
+        "base": role.base,
+        "extra_scopes": role.extra_scopes,
+        "scopes": sorted(role.scopes),
+        "created_at": role.created_at.isoformat(),
+    }
+
+
+def _service_account_out(account):
+    return {
+        "username": account.user.username,
+        "name": account.name,
+        "created_by": account.created_by.username if account.created_by else None,
+        "created_at": account.created_at.isoformat(),
+    }
+
+
+def _org(slug):
+    return get_object_or_404(Organization, slug=slug)
+
+
+def _team(slug):
+    team = selectors.team_by_slug(slug)
+    if team is None:
+        raise Http404(f"There is no team named {slug}.")
+    return team
+
+
+def _user(username):
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise Http404(f"There is no user named {username}.")
+    return user
+
+
+# --- Organizations ----------------------------------------------------------------
+
+
+@router.post("/organizations", response={201: dict}, summary="Create an organization (system admins)")
+def organization_create(request, payload: OrganizationIn):
+    policy.require(request.auth, "system:create_organization")
+    org = services.organization_create(slug=payload.slug, name=payload.name)
+    return Status(201, _org_out(org))
+
+
+@router.put("/organizations/{org}/members/{username}", response=dict, summary="Set a person's organization role")
+def org_member_set(request, org: str, username: str, payload: OrgMemberIn):
+    organization = _org(org)
+    policy.require(request.auth, "org:manage_members", organization)
+    member = services.org_member_set(organization=organization, user=_user(username), role=payload.role)
+    return {"username": member.user.username, "role": member.role}
+
+
+@router.get("/organizations/{org}/roles", summary="The organization's custom roles")
+def custom_role_list(request, org: str):
+    organization = _org(org)
+    policy.require(request.auth, "org:view", organization)
+    return paginate(request, CustomRole.objects.filter(organization=organization), _role_out)
+
+
+@router.post("/organizations/{org}/roles", response={201: dict}, summary="Create a custom role (organization admins)")
+def custom_role_create(request, org: str, payload: CustomRoleIn):
+    organization = _org(org)
+    policy.require(request.auth, "org:manage_roles", organization)
+    role = services.custom_role_create(
+        organization=organization, name=payload.name, base=payload.base, scopes=payload.scopes
+    )
+    return Status(201, _role_out(role))
+
+
+@router.delete("/organizations/{org}/roles/{name}", response={204: None}, summary="Delete an unused custom role")
+def custom_role_delete(request, org: str, name: str):
+    organization = _org(org)
+    policy.require(request.auth, "org:manage_roles", organization)
+    services.custom_role_delete(role=get_object_or_404(CustomRole, organization=organization, name=name))
+    return Status(204, None)
+
+
+@router.post("/organizations/{org}/teams", response={201: dict}, summary="Create a team; the caller becomes its admin")
+def team_create(request, org: str, payload: TeamIn):
+    organization = _org(org)
+    policy.require(request.auth, "org:create_team", organization)
+    team = services.team_create(organization=organization, slug=payload.slug, name=payload.name, creator=request.auth)
+    return Status(201, _team_out(team, policy.team_access(request.auth, team)))
+
+
+# --- Teams ------------------------------------------------------------------------
+
+
+@router.get("/teams/{team}", auth=optional_auth, response=dict, summary="A team's profile")
+def team_detail(request, team: str):
+    found = _team(team)
+    return _team_out(found, policy.team_access(request.auth, found))
+
+
+@router.patch("/teams/{team}", response=dict, summary="Change a team's settings")
+def team_update(request, team: str, payload: TeamPatch):
+    found = _team(team)
+    access = policy.team_access(request.auth, found)
+    access.require("team:manage")
+    changes = payload.dict(exclude_unset=True)
+    if "links" in changes:
+        changes["links"] = clean_links(changes["links"] or [])
+    if changes.get("name") is None:
+        changes.pop("name", None)
+    services.team_update(team=found, **{k: v for k, v in changes.items() if v is not None})
+    return _team_out(found, access)
+
+
+@router.delete("/teams/{team}", response={204: None}, summary="Delete a team (system admins)")
+def team_delete(request, team: str):
+    found = _team(team)
+    policy.require(request.auth, "system:delete_team", found)
+    services.team_delete(team=found)
+    return Status(204, None)
+
+
+# --- Members ----------------------------------------------------------------------
+
+
+@router.get("/teams/{team}/members", summary="The team's members and their roles")
+def member_list(request, team: str):
+    found = _team(team)
+    policy.team_access(request.auth, found).require("team:view")
+    return paginate(request, selectors.members_of(found), _member_out, default_limit=200)
+
+
+@router.put("/teams/{team}/members/{username}", response=dict, summary="Add a member or change a role")
+def member_set(request, team: str, username: str, payload: MemberIn):
+    found = _team(team)
+    access = policy.team_access(request.auth, found)
+    user = _user(username)
+    membership = selectors.members_of(found).filter(user=user).first()
+    if membership is None:
+        access.require("team:invite")
+        if not payload.role:
+            raise ValidationError({"role": ["Give the new member a role: admin, member, viewer or a custom role."]})
+        membership = services.member_add(team=found, user=user, role=payload.role)
+        if payload.registry_admin:
+            access.require("registry:manage_admins")
+            membership = services.member_change_role(membership=membership, registry_admin=True)
+        return _member_out(membership)
+    if payload.role is not None and payload.role != membership.role_name:
+        access.require("team:manage")
+    if payload.registry_admin is not None and payload.registry_admin != membership.registry_admin:
+        access.require("registry:manage_admins")
+    membership = services.member_change_role(
+        membership=membership, role=payload.role, registry_admin=payload.registry_admin
+    )
+    return _member_out(membership)
+
+
+@router.delete("/teams/{team}/members/{username}", response={204: None}, summary="Remove a member; what they made stays")
+def member_remove(request, team: str, username: str):
+    found = _team(team)
+    access = policy.team_access(request.auth, found)
+    access.require("team:remove_member")
+    membership = selectors.members_of(found).filter(user__username=username).first()
+    if membership is None:
+        raise Http404(f"{username} is not a member of {found.name}.")
+    services.member_remove(membership=membership)
+    return Status(204, None)
+
+
+# --- Invitations ------------------------------------------------------------------
+
+
+@router.get("/teams/{team}/invitations", summary="Pending invitations")
+def invitation_list(request, team: str):
+    found = _team(team)
+    policy.team_access(request.auth, found).require("team:invite")
+    return paginate(request, selectors.pending_invitations(found), _invitation_out)
+
+
+@router.post("/teams/{team}/invitations", response={201: dict}, summary="Invite someone by email")
+def invitation_create(request, team: str, payload: InvitationIn):
+    found = _team(team)
+    policy.team_access(request.auth, found).require("team:invite")
+    created = services.member_invite(
+        team=found, email=payload.email, role=payload.role, invited_by=request.auth, base_url=request.build_absolute_uri("/")
+    )
+    return Status(201, _invitation_out(created.invitation, created.accept_url))
+
+
+@router.delete("/teams/{team}/invitations/{invitation_id}", response={204: None}, summary="Revoke an invitation")
+def invitation_revoke(request, team: str, invitation_id: int):
+    found = _team(team)
+    policy.team_access(request.auth, found).require("team:invite")
+    services.invitation_revoke(invitation=get_object_or_404(Invitation, team=found, pk=invitation_id))
+    return Status(204, None)
+
+
+@router.post("/invitations/{token}/accept", response=dict, summary="Accept an invitation (the invitee)")
+def invitation_accept(request, token: str):
+    invitation = services.invitation_by_token(token)
+    problem = services.invitation_problem(invitation, request.auth)
+    if problem and problem.link_is_dead:
+        raise Http404(problem.message)
+    if problem and problem.kind == "member":
+        raise Conflict(problem.message)
+    if problem:
+        raise PermissionDenied(problem.message)
+    membership = services.invitation_accept(invitation=invitation, user=request.auth)
+    return {"team": membership.team.slug, "role": membership.role_name}
+
+
+# --- Service accounts -----------------------------------------------------------------
+
+
+@router.get("/teams/{team}/service-accounts", summary="The team's service accounts")
+def service_account_list(request, team: str):
+    found = _team(team)
+    policy.team_access(request.auth, found).require("team:manage")
+    return paginate(request, selectors.service_accounts_of(found), _service_account_out)
+
+
+@router.post("/teams/{team}/service-accounts", response={201: dict}, summary="Create a service account; its key is shown once")
+def service_account_create(request, team: str, payload: ServiceAccountIn):
+    found = _team(team)
+    policy.team_access(request.auth, found).require("team:manage")
+    created = services.service_account_create(team=found, name=payload.name, created_by=request.auth)
+    return Status(201, {**_service_account_out(created.service_account), "key": created.key})
+
+
+@router.delete("/teams/{team}/service-accounts/{username}", response={204: None}, summary="Revoke a service account")
+def service_account_revoke(request, team: str, username: str):
+    found = _team(team)
+    policy.team_access(request.auth, found).require("team:manage")
+    account = get_object_or_404(ServiceAccount, team=found, user__username=username, revoked_at__isnull=True)
+    services.service_account_revoke(account=account)
+    return Status(204, None)

@@ -1,0 +1,203 @@
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from . import roles
+
+SLUG_RE = r"^[A-Za-z0-9_.-]{1,64}$"
+slug_validator = RegexValidator(
+    SLUG_RE, "Use 1 to 64 letters, digits, dots, dashes or underscores.", code="invalid_slug"
+)
+# Words the site itself uses at its root (spec/pages.md).
+RESERVED_TEAM_SLUGS = frozenset(
+    {"accounts", "admin", "api", "static", "media", "settings", "teams", "orgs", "invitations", "explore", "system", "health"}
+)
+
+
+def validate_team_slug(value):
+    slug_validator(value)
+    if value.lower() in RESERVED_TEAM_SLUGS or not re.search(r"[A-Za-z0-9]", value):
+        raise ValidationError(f"“{value}” is a word the site uses itself; choose another name.", code="reserved")
+
+
+class Organization(models.Model):
+    slug = models.CharField(max_length=64, unique=True, validators=[slug_validator])
+    name = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="OrganizationMember", related_name="organizations")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(Lower("slug"), name="organization_slug_ci_unique")]
+
+    def __str__(self):
+        return self.name
+
+
+class OrganizationMember(models.Model):
+    ADMIN, MEMBER = "admin", "member"
+    ROLE_CHOICES = [(ADMIN, "Organization admin"), (MEMBER, "Member")]
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="organization_memberships")
+    role = models.CharField(max_length=16, choices=ROLE_CHOICES, default=MEMBER)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "user"], name="one_org_membership")]
+
+    def __str__(self):
+        return f"{self.user} in {self.organization} ({self.role})"
+
+
+class CustomRole(models.Model):
+    """An organization's role: a built-in base (viewer or member) plus extra scopes."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="custom_roles")
+    name = models.CharField(max_length=64, validators=[slug_validator])
+    base = models.CharField(max_length=16, choices=[(key, roles.role(key).name) for key in roles.CUSTOM_ROLE_BASES])
+    extra_scopes = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="custom_role_name_unique")]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def scopes(self):
+        return roles.role(self.base).scopes | frozenset(self.extra_scopes)
+
+
+class Team(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="teams")
+    slug = models.CharField(max_length=64, unique=True, validators=[validate_team_slug])
+    name = models.CharField(max_length=100)
+    intro = models.TextField(blank=True, max_length=50_000)
+    links = models.JSONField(default=list, blank=True)
+    projects_stay_inside = models.BooleanField(
+        default=False, help_text="Projects stay inside the team: public and open visibility are refused."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(Lower("slug"), name="team_slug_ci_unique")]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def initials(self):
+        words = re.split(r"[\s_.-]+", self.name.strip())
+        return "".join(word[0] for word in words if word)[:2].upper() or "?"
+
+
+class Membership(models.Model):
+    """A person's (or service account's) role in a team; the role table gives its scopes."""
+
+    ROLE_CHOICES = [(r.key, r.name) for r in roles.ROLES] + [("custom", "Custom role")]
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=ROLE_CHOICES)
+    custom_role = models.ForeignKey(CustomRole, null=True, blank=True, on_delete=models.PROTECT, related_name="memberships")
+    registry_admin = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "user"], name="one_team_membership"),
+            models.CheckConstraint(
+                condition=(models.Q(role="custom") & models.Q(custom_role__isnull=False))
+                | (~models.Q(role="custom") & models.Q(custom_role__isnull=True)),
+                name="custom_role_iff_custom",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.team} ({self.role_name})"
+
+    @property
+    def role_name(self):
+        """What the API and the pages call the role: a built-in key or the custom role's name."""
+        return self.custom_role.name if self.custom_role_id else self.role
+
+    @property
+    def base_role(self):
+        return self.custom_role.base if self.custom_role_id else self.role
+
+    @property
+    def scopes(self):
+        scopes = self.custom_role.scopes if self.custom_role_id else roles.role(self.role).scopes
+        if self.registry_admin:
+            scopes = scopes | roles.REGISTRY_SCOPES
+        return scopes
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class Invitation(models.Model):
+    """An emailed invitation; the token in its link is stored only as a digest."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=Membership.ROLE_CHOICES)
+    custom_role = models.ForeignKey(CustomRole, null=True, blank=True, on_delete=models.CASCADE)
+    token_digest = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.email} to {self.team}"
+
+    @property
+    def role_name(self):
+        return self.custom_role.name if self.custom_role_id else self.role
+
+    @property
+    def state(self):
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"
+
+
+class ServiceAccount(models.Model):
+    """A team's bot: a user with is_service that holds the `service` role in its parent team."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="service_account")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="service_accounts")
+    name = models.CharField(max_length=100)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.team})"

@@ -1,0 +1,74 @@
+"""Reads for organizations and teams, by audience."""
+
+from django.db.models import Count, Q
+
+from . import policy
+from .models import CustomRole, Invitation, Membership, Organization, OrganizationMember, ServiceAccount, Team
+
+
+def team_by_slug(slug: str) -> Team | None:
+    return Team.objects.select_related("organization").filter(slug=slug).first()
+
+
+def teams_of(user):
+    """The user's memberships with their teams, for menus and /api/v1/viewer."""
+    if not user.is_authenticated:
+        return Membership.objects.none()
+    return Membership.objects.filter(user=user).select_related("team", "custom_role").order_by("team__name")
+
+
+def members_of(team: Team):
+    """Every membership of the team with what the members page shows, in one query."""
+    return (
+        Membership.objects.filter(team=team)
+        .select_related("user", "custom_role")
+        .order_by("user__username")
+    )
+
+
+def people_of(team: Team):
+    return members_of(team).filter(user__is_service=False)
+
+
+def admin_count(team: Team) -> int:
+    return Membership.objects.filter(team=team, role="admin").count()
+
+
+def pending_invitations(team: Team):
+    return Invitation.objects.pending().filter(team=team).select_related("custom_role", "invited_by")
+
+
+def service_accounts_of(team: Team):
+    return (
+        ServiceAccount.objects.filter(team=team, revoked_at__isnull=True)
+        .select_related("user", "created_by")
+        .annotate(active_keys=Count("user__api_keys", filter=Q(user__api_keys__revoked_at__isnull=True)))
+    )
+
+
+def org_members_not_in_team(team: Team):
+    in_team = Membership.objects.filter(team=team).values("user_id")
+    return (
+        OrganizationMember.objects.filter(organization_id=team.organization_id)
+        .exclude(user_id__in=in_team)
+        .select_related("user")
+        .order_by("user__username")
+    )
+
+
+def role_choices(team: Team) -> list[tuple[str, str]]:
+    """(value, label) pairs for role selects: built-in roles then the organization's custom roles."""
+    choices = [("viewer", "View-only"), ("member", "Member"), ("admin", "Admin")]
+    choices += [(role.name, f"{role.name} (custom, {role.base}+)") for role in CustomRole.objects.filter(organization_id=team.organization_id)]
+    return choices
+
+
+def organizations_for_team_creation(user):
+    if policy.is_system_admin(user):
+        return Organization.objects.all()
+    return Organization.objects.filter(memberships__user=user, memberships__role=OrganizationMember.ADMIN)
+
+
+def admin_teams(user):
+    """Teams where the user may invite people (for the 'Invite Team' entry)."""
+    return [m.team for m in teams_of(user) if "team:invite" in m.scopes]

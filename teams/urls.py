@@ -1,0 +1,48 @@
+from django.urls import path, register_converter
+
+from . import views
+
+
+class SlugConverter:
+    regex = r"[A-Za-z0-9_.-]{1,64}"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(SlugConverter, "ts_slug")
+
+# Fixed words first; team slugs live at the site root (spec/pages.md), so the
+# team routes are included last in teamsite/urls.py.
+site_urlpatterns = [
+    path("teams/new/", views.team_create, name="team-new"),
+    path("teams/invite/", views.invite_entry, name="invite-entry"),
+    path("invitations/<str:token>/", views.invitation_page, name="invitation"),
+    path("orgs/<ts_slug:org>/roles/", views.org_roles, name="org-roles"),
+    path("orgs/<ts_slug:org>/roles/<ts_slug:name>/delete/", views.org_role_delete, name="org-role-delete"),
+    path("system/settings/", views.system_settings, name="system-settings"),
+]
+
+team_urlpatterns = [
+    path("<ts_slug:team>/", views.team_home, name="team-home"),
+    path("<ts_slug:team>/settings/", views.settings_general, name="team-settings"),
+    path("<ts_slug:team>/settings/members/", views.settings_members, name="team-settings-members"),
+    path("<ts_slug:team>/settings/members/invite/", views.member_invite, name="team-member-invite"),
+    path("<ts_slug:team>/settings/members/add/", views.member_add, name="team-member-add"),
+    path("<ts_slug:team>/settings/members/<str:username>/role/", views.member_role, name="team-member-role"),
+    path("<ts_slug:team>/settings/members/<str:username>/remove/", views.member_remove, name="team-member-remove"),
+    path(
+        "<ts_slug:team>/settings/invitations/<int:invitation_id>/revoke/",
+        views.invitation_revoke,
+        name="team-invitation-revoke",
+    ),
+    path("<ts_slug:team>/settings/service-accounts/", views.settings_service_accounts, name="team-settings-service-accounts"),
+    path(
+        "<ts_slug:team>/settings/service-accounts/<str:username>/revoke/",
+        views.service_account_revoke,
+        name="team-service-account-revoke",
+    ),
+]

@@ -1,0 +1,435 @@
+"""Team pages: create, home, settings (general, members, service accounts),
+invitations, custom roles and the system settings page."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from teamsite.errors import Conflict
+from teamsite.markdown import render_markdown
+
+from . import policy, selectors, services
+from .forms import AddMemberForm, CustomRoleForm, InviteForm, ServiceAccountForm, SiteSettingsForm, TeamCreateForm, TeamGeneralForm
+from .models import CustomRole, Invitation, Organization, ServiceAccount
+
+
+class SignInFirst(Exception):
+    pass
+
+
+def _team_access(request, slug, scope=None):
+    """The team (404 when missing) and what the viewer may do in it; asks for `scope` when given."""
+    team = selectors.team_by_slug(slug)
+    if team is None:
+        raise Http404("No such team.")
+    access = policy.team_access(request.user, team)
+    if scope and not access.can(scope):
+        if not request.user.is_authenticated:
+            raise SignInFirst
+        access.require(scope)
+    return team, access
+
+
+def _signed_in_views(view):
+    """Turn SignInFirst into the sign-in redirect, so each view reads straight through."""
+
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except SignInFirst:
+            return redirect_to_login(request.get_full_path())
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+def _form_errors(form, exc: ValidationError):
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+    else:
+        for error in exc.messages:
+            form.add_error(None, error)
+
+
+def _settings_context(team, access, **extra):
+    return {"team": team, "access": access, **extra}
+
+
+# --- Create a team --------------------------------------------------------------------
+
+
+@login_required
+def team_create(request):
+    organizations = selectors.organizations_for_team_creation(request.user)
+    if not organizations.exists():
+        raise PermissionDenied(
+            "Only organization admins and system admins create teams. Ask an organization admin to create one for you."
+        )
+    form = TeamCreateForm(request.POST or None, organizations=organizations)
+    if request.method == "POST" and form.is_valid():
+        organization = form.cleaned_data["organization"]
+        policy.require(request.user, "org:create_team", organization)
+        try:
+            team = services.team_create(
+                organization=organization, slug=form.cleaned_data["slug"], name=form.cleaned_data["name"], creator=request.user
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, f"{team.name} is ready. Invite your colleagues.")
+            return redirect("team-settings-members", team=team.slug)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "teams/team_new.html", {"form": form}, status=status)
+
+
+# --- The team's page --------------------------------------------------------------------
+
+
+def team_home(request, team):
+    team, access = _team_access(request, team)
+    members = list(selectors.people_of(team)) if access.can("team:view") else None
+    context = {
+        "team": team,
+        "access": access,
+        "members": members,
+        "member_count": len(members) if members is not None else selectors.people_of(team).count(),
+        "intro_html": render_markdown(team.intro),
+    }
+    return render(request, "teams/team_home.html", context)
+
+
+# --- Settings: general -------------------------------------------------------------------
+
+
+@_signed_in_views
+def settings_general(request, team):
+    team, access = _team_access(request, team, "team:manage")
+    form = TeamGeneralForm(request.POST or None, initial={"name": team.name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.team_update(team=team, name=form.cleaned_data["name"])
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "The team settings were saved.")
+            return redirect("team-settings", team=team.slug)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "teams/settings_general.html", _settings_context(team, access, form=form, tab="general"), status=status)
+
+
+# --- Settings: members -------------------------------------------------------------------
+
+
+def _members_page(request, team, access, *, status=200, partial=None, **forms):
+    context = _settings_context(
+        team,
+        access,
+        tab="members",
+        memberships=selectors.members_of(team),
+        admin_count=selectors.admin_count(team),
+        invitations=selectors.pending_invitations(team) if access.can("team:invite") else [],
+        role_choices=selectors.role_choices(team),
+        invite_form=forms.get("invite_form") or InviteForm(team=team),
+        add_form=forms.get("add_form") or AddMemberForm(team=team),
+        new_invitation=forms.get("new_invitation"),
+        row_error=forms.get("row_error"),
+        membership=forms.get("membership"),
+    )
+    template = "teams/settings_members.html"
+    if partial and request.htmx:
+        template = f"{template}#{partial}"
+    return render(request, template, context, status=status)
+
+
+def _can_open_members_settings(access):
+    return any(access.can(scope) for scope in ("team:invite", "team:remove_member", "team:manage", "registry:manage_admins"))
+
+
+@_signed_in_views
+def settings_members(request, team):
+    team, access = _team_access(request, team, "team:view")
+    if not _can_open_members_settings(access):
+        access.require("team:manage")
+    return _members_page(request, team, access)
+
+
+@_signed_in_views
+@require_POST
+def member_invite(request, team):
+    team, access = _team_access(request, team, "team:invite")
+    form = InviteForm(request.POST, team=team)
+    if form.is_valid():
+        try:
+            created = services.member_invite(
+                team=team,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                invited_by=request.user,
+                base_url=request.build_absolute_uri("/"),
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            if not request.htmx:
+                messages.success(request, f"Invitation sent to {created.invitation.email}.")
+                return redirect("team-settings-members", team=team.slug)
+            return _members_page(request, team, access, partial="invitations", new_invitation=created.invitation)
+    return _members_page(request, team, access, status=400, partial="invitations", invite_form=form)
+
+
+@_signed_in_views
+@require_POST
+def invitation_revoke(request, team, invitation_id):
+    team, access = _team_access(request, team, "team:invite")
+    invitation = get_object_or_404(Invitation, team=team, pk=invitation_id)
+    try:
+        services.invitation_revoke(invitation=invitation)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    if request.htmx:
+        return _members_page(request, team, access, partial="invitations")
+    messages.success(request, f"The invitation to {invitation.email} was revoked.")
+    return redirect("team-settings-members", team=team.slug)
+
+
+@_signed_in_views
+@require_POST
+def member_add(request, team):
+    team, access = _team_access(request, team, "team:invite")
+    form = AddMemberForm(request.POST, team=team)
+    if form.is_valid():
+        try:
+            membership = services.member_add(team=team, user=form.cleaned_data["user"], role=form.cleaned_data["role"])
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, f"{membership.user.shown_name} joined {team.name} as {membership.role_name}.")
+            return redirect("team-settings-members", team=team.slug)
+    return _members_page(request, team, access, status=400, add_form=form)
+
+
+def _membership_of(team, username):
+    membership = selectors.members_of(team).filter(user__username=username).first()
+    if membership is None:
+        raise Http404("No such member.")
+    return membership
+
+
+@_signed_in_views
+@require_POST
+def member_role(request, team, username):
+    """Change a member's role and/or registry-admin flag; HTMX swaps the row in place."""
+    team, access = _team_access(request, team, "team:view")
+    membership = _membership_of(team, username)
+    role = request.POST.get("role")
+    registry_admin = None
+    if "registry_admin_present" in request.POST:
+        registry_admin = request.POST.get("registry_admin") == "on"
+    if role is not None and role != membership.role_name:
+        access.require("team:manage")
+    else:
+        role = None
+    if registry_admin is not None and registry_admin != membership.registry_admin:
+        access.require("registry:manage_admins")
+    else:
+        registry_admin = None
+    error, status = None, 200
+    try:
+        membership = services.member_change_role(membership=membership, role=role, registry_admin=registry_admin)
+    except (ValidationError, Conflict) as exc:
+        error = exc.message if isinstance(exc, Conflict) else " ".join(exc.messages)
+        status = 409 if isinstance(exc, Conflict) else 400
+        membership = _membership_of(team, username)
+    if request.htmx:
+        return _members_page(request, team, access, status=status, partial="member-row", membership=membership, row_error=error)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, f"{membership.user.shown_name} is now {membership.role_name}.")
+    return redirect("team-settings-members", team=team.slug)
+
+
+@_signed_in_views
+@require_POST
+def member_remove(request, team, username):
+    team, access = _team_access(request, team, "team:remove_member")
+    membership = _membership_of(team, username)
+    try:
+        services.member_remove(membership=membership)
+    except (ValidationError, Conflict) as exc:
+        error = exc.message if isinstance(exc, Conflict) else " ".join(exc.messages)
+        status = 409 if isinstance(exc, Conflict) else 400
+        if request.htmx:
+            return _members_page(request, team, access, status=status, partial="member-row", membership=membership, row_error=error)
+        messages.error(request, error)
+        return redirect("team-settings-members", team=team.slug)
+    if request.htmx:
+        # the row goes away in place; the single-admin banner is refreshed out of band
+        return _members_page(request, team, access, partial="removed-row")
+    messages.success(request, f"{membership.user.shown_name} was removed from {team.name}. What they made stays in the team.")
+    return redirect("team-settings-members", team=team.slug)
+
+
+# --- Settings: service accounts ---------------------------------------------------------
+
+
+@_signed_in_views
+def settings_service_accounts(request, team):
+    team, access = _team_access(request, team, "team:manage")
+    form = ServiceAccountForm(request.POST or None)
+    created, status = None, 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                created = services.service_account_create(team=team, name=form.cleaned_data["name"], created_by=request.user)
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                status, form = 200, ServiceAccountForm()
+    context = _settings_context(
+        team, access, tab="service-accounts", form=form, created=created, accounts=selectors.service_accounts_of(team)
+    )
+    return render(request, "teams/settings_service_accounts.html", context, status=status)
+
+
+@_signed_in_views
+@require_POST
+def service_account_revoke(request, team, username):
+    team, access = _team_access(request, team, "team:manage")
+    account = get_object_or_404(ServiceAccount, team=team, user__username=username, revoked_at__isnull=True)
+    services.service_account_revoke(account=account)
+    if request.htmx:
+        return HttpResponse("")
+    messages.success(request, f"The service account {account.name} was revoked; its keys no longer work. Runs it logged stay.")
+    return redirect("team-settings-service-accounts", team=team.slug)
+
+
+# --- Invitations ------------------------------------------------------------------------
+
+
+def invitation_page(request, token):
+    invitation = services.invitation_by_token(token)
+    problem = services.invitation_problem(invitation, request.user)
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if problem is None:
+            membership = services.invitation_accept(invitation=invitation, user=request.user)
+            request.session.pop("invitation_token", None)
+            messages.success(request, f"Welcome to {membership.team.name}! You joined as {membership.role_name}.")
+            return redirect("team-home", team=membership.team.slug)
+    elif problem is None or problem.kind == "email":
+        # remembered so that sign-up stays open for the invitee on invite-only sites
+        request.session["invitation_token"] = token
+    status = 200
+    if problem is not None:
+        status = 404 if problem.link_is_dead else (409 if problem.kind == "member" else 403)
+    context = {
+        "invitation": invitation if problem is None or not problem.link_is_dead else None,
+        "problem": problem,
+        "next": request.get_full_path(),
+    }
+    return render(request, "teams/invitation.html", context, status=status)
+
+
+# --- Custom roles -------------------------------------------------------------------------
+
+
+@login_required
+def org_roles(request, org):
+    organization = get_object_or_404(Organization, slug=org)
+    policy.require(request.user, "org:view", organization)
+    can_manage = policy.can(request.user, "org:manage_roles", organization)
+    form = CustomRoleForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        policy.require(request.user, "org:manage_roles", organization)
+        status = 400
+        if form.is_valid():
+            try:
+                role = services.custom_role_create(
+                    organization=organization,
+                    name=form.cleaned_data["name"],
+                    base=form.cleaned_data["base"],
+                    scopes=form.cleaned_data["scopes"],
+                )
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, f"The role {role.name} was created; team admins can assign it now.")
+                return redirect("org-roles", org=organization.slug)
+    context = {
+        "organization": organization,
+        "roles": CustomRole.objects.filter(organization=organization),
+        "form": form,
+        "can_manage": can_manage,
+    }
+    return render(request, "teams/org_roles.html", context, status=status)
+
+
+@login_required
+@require_POST
+def org_role_delete(request, org, name):
+    organization = get_object_or_404(Organization, slug=org)
+    policy.require(request.user, "org:manage_roles", organization)
+    role = get_object_or_404(CustomRole, organization=organization, name=name)
+    try:
+        services.custom_role_delete(role=role)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"The role {name} was deleted.")
+    return redirect("org-roles", org=organization.slug)
+
+
+# --- System settings ------------------------------------------------------------------------
+
+
+@login_required
+def system_settings(request):
+    from teamsite.models import SiteSettings
+    from teamsite.services import site_settings_update
+
+    policy.require(request.user, "system:manage")
+    current = SiteSettings.current()
+    form = SiteSettingsForm(
+        request.POST or None,
+        initial={
+            "site_name": current.site_name,
+            "open_signup": current.open_signup,
+            "allowed_signup_domains": current.allowed_signup_domains,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            site_settings_update(**form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "The system settings were saved.")
+            return redirect("system-settings")
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "organizations": Organization.objects.all(), "user_count": User.objects.filter(is_service=False).count()}
+    return render(request, "teams/system_settings.html", context, status=status)
+
+
+def invite_entry(request):
+    """'Invite Team' in the navigation: create a team, or invite people to one."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("invite-entry"))
+    if selectors.organizations_for_team_creation(request.user).exists():
+        return redirect("team-new")
+    teams = selectors.admin_teams(request.user)
+    if teams:
+        return redirect("team-settings-members", team=teams[0].slug)
+    raise PermissionDenied("Only team admins invite people, and only organization admins create teams.")
