@@ -75,6 +75,113 @@ def team_access(user, team) -> TeamAccess:
     return TeamAccess(user, team)
 
 
+# --- Projects and runs ----------------------------------------------------------
+
+# What anyone who can see a public or open project may do there: the viewer's scopes
+# that make sense outside the team (following and commenting need an account).
+VISITOR_SCOPES = frozenset({"run:view", "report:view", "report:follow", "report:comment", "artifact:view"})
+# Open projects also take runs (and reports) from any signed-in user and any
+# service account of another team.
+OPEN_PROJECT_SCOPES = frozenset({"run:log", "run:delete_own", "run:stop_own", "report:create"})
+OPEN_PROJECT_SERVICE_SCOPES = frozenset({"run:log", "run:delete_own", "run:stop_own"})
+
+
+class ProjectAccess:
+    """What one user may do in one project: team role, visibility and guardian grants combined."""
+
+    def __init__(self, user, project, team=None):
+        from guardian.core import ObjectPermissionChecker
+
+        self.user = user
+        self.project = project
+        self.team_access = team if team is not None else TeamAccess(user, project.team)
+        signed_in = bool(user and user.is_authenticated and user.is_active)
+        self._checker = ObjectPermissionChecker(user) if signed_in else None
+        if is_system_admin(user):
+            self.scopes = ALL_SCOPES
+            return
+        scopes = self.team_access.scopes if self.team_access.is_member else frozenset()
+        if project.visibility == "restricted" and scopes:
+            role = self.team_access.membership.role
+            if role != "admin" and not self._has_perm("access_project", project):
+                scopes = frozenset()
+        if not scopes and project.visibility in ("public", "open"):
+            scopes = VISITOR_SCOPES
+            if project.visibility == "open" and signed_in:
+                scopes = scopes | (OPEN_PROJECT_SERVICE_SCOPES if user.is_service else OPEN_PROJECT_SCOPES)
+        if scopes and self._has_perm("manage_project", project):
+            scopes = scopes | {"project:manage"}  # the project's creator
+        self.scopes = frozenset(scopes)
+
+    def _has_perm(self, codename, obj):
+        return bool(self._checker and self._checker.has_perm(codename, obj))
+
+    def prefetch_runs(self, runs):
+        """Load run ownership grants for a page of runs in one query (never has_perm per row)."""
+        if self._checker is not None and runs:
+            self._checker.prefetch_perms(runs)
+
+    @property
+    def visible(self):
+        return bool(self.scopes)
+
+    def can(self, scope) -> bool:
+        return scope in self.scopes
+
+    def require(self, scope):
+        if not self.visible:
+            raise Http404("Not found.")
+        if not self.can(scope):
+            raise PermissionDenied(denied_message(scope, self.project.team))
+
+    def owns(self, run) -> bool:
+        """Whether the user created `run` (a guardian grant kept by run_create and run_move)."""
+        return self._has_perm("own_run", run)
+
+    def is_logger(self, run) -> bool:
+        """Whether the user is the account that logs `run` (its creator, or the service account)."""
+        return bool(self.user and self.user.is_authenticated and self.user.pk in (run.logged_by_id, run.created_by_id))
+
+    def can_run(self, action, run) -> bool:
+        """delete / stop: the `_any` scope, or the `_own` scope on a run the user created."""
+        return self.can(f"run:{action}_any") or (self.can(f"run:{action}_own") and self.owns(run))
+
+    def require_run(self, action, run):
+        if not self.can_run(action, run):
+            raise PermissionDenied(
+                f"You may {action} only runs you created (run:{action}_own); run:{action}_any is for team admins."
+            )
+
+    def require_logger(self, run):
+        if not (self.can("run:log") and (self.is_logger(run) or is_system_admin(self.user))):
+            raise PermissionDenied("Only the account that logs this run may write to it (run:log).")
+
+
+def project_access(user, project) -> ProjectAccess:
+    return ProjectAccess(user, project)
+
+
+def visible_projects(user, queryset):
+    from experiments.models import ProjectUserObjectPermission
+
+    if is_system_admin(user):
+        return queryset
+    outside = Q(visibility__in=["public", "open"])
+    if not (user and user.is_authenticated and user.is_active):
+        return queryset.filter(outside)
+    member_of = Membership.objects.filter(user=user).values("team_id")
+    admin_of = Membership.objects.filter(user=user, role="admin").values("team_id")
+    listed = ProjectUserObjectPermission.objects.filter(
+        user=user, permission__codename="access_project"
+    ).values("content_object_id")
+    return queryset.filter(
+        outside
+        | (Q(team__in=member_of) & ~Q(visibility="restricted"))
+        | Q(team__in=admin_of)
+        | Q(team__in=member_of, visibility="restricted", pk__in=listed)
+    )
+
+
 def org_scopes(user, organization) -> frozenset:
     if is_system_admin(user):
         return ALL_SCOPES
@@ -103,6 +210,12 @@ def can(user, scope, obj=None) -> bool:
         return scope in org_scopes(user, obj)
     if isinstance(obj, CustomRole):
         return scope in org_scopes(user, obj.organization)
+    project, run = _project_and_run(obj)
+    if project is not None:
+        access = ProjectAccess(user, project)
+        if run is not None and scope in ("run:delete_own", "run:stop_own"):
+            return access.can(scope) and access.owns(run)  # "own" means its creator
+        return access.can(scope)
     return TeamAccess(user, team_of(obj)).can(scope)
 
 
@@ -124,12 +237,67 @@ def can_see(user, obj) -> bool:
         return can(user, "team:view", obj.team)
     if isinstance(obj, Invitation):
         return can(user, "team:invite", obj.team)
+    project, _ = _project_and_run(obj)
+    if project is not None:
+        return ProjectAccess(user, project).visible
     return can(user, "team:view", team_of(obj))
+
+
+def _project_and_run(obj):
+    from experiments.models import Project, Run
+
+    if isinstance(obj, Project):
+        return obj, None
+    if isinstance(obj, Run):
+        return obj.project, obj
+    return None, None
+
+
+# --- Per-object grants (django-guardian), kept only here -------------------------------
+
+
+def grant_project_creator(user, project):
+    from guardian.shortcuts import assign_perm
+
+    if user is not None and user.is_authenticated:
+        assign_perm("manage_project", user, project)
+
+
+def grant_run_owner(user, run):
+    from guardian.shortcuts import assign_perm
+
+    if user is not None:
+        assign_perm("own_run", user, run)
+
+
+def access_list(project):
+    """Users on a restricted project's access list."""
+    from guardian.shortcuts import get_users_with_perms
+
+    return get_users_with_perms(project, only_with_perms_in=["access_project"], with_superusers=False)
+
+
+def access_list_add(project, user):
+    from guardian.shortcuts import assign_perm
+
+    assign_perm("access_project", user, project)
+
+
+def access_list_remove(project, user):
+    from guardian.shortcuts import remove_perm
+
+    remove_perm("access_project", user, project)
 
 
 def visible(user, queryset):
     """Narrow `queryset` to the rows `user` may see."""
+    from experiments.models import Project, Run
+
     model = queryset.model
+    if model is Project:
+        return visible_projects(user, queryset)
+    if model is Run:
+        return queryset.filter(project__in=visible_projects(user, Project.objects.all()))
     if is_system_admin(user):
         return queryset
     if model in (Team, Organization):
@@ -141,7 +309,7 @@ def visible(user, queryset):
     if model is Invitation:
         return queryset.filter(team__in=_teams_with(user, "team:invite"))
     if model is CustomRole:
-        return queryset.filter(organization__memberships__user=user)
+        return queryset.filter(organization__memberships__user=user).distinct()
     raise TypeError(f"The policy has no visibility rule for {model.__name__}")
 
 

@@ -2,6 +2,7 @@
 invitations, custom roles and the system settings page."""
 
 from django.contrib import messages
+from django.db.models import Count
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -195,9 +196,11 @@ def invitation_revoke(request, team, invitation_id):
         services.invitation_revoke(invitation=invitation)
     except Conflict as exc:
         messages.error(request, exc.message)
+    else:
+        if not request.htmx:
+            messages.success(request, f"The invitation to {invitation.email} was revoked.")
     if request.htmx:
         return _members_page(request, team, access, partial="invitations")
-    messages.success(request, f"The invitation to {invitation.email} was revoked.")
     return redirect("team-settings-members", team=team.slug)
 
 
@@ -250,7 +253,7 @@ def member_role(request, team, username):
         status = 409 if isinstance(exc, Conflict) else 400
         membership = _membership_of(team, username)
     if request.htmx:
-        return _members_page(request, team, access, status=status, partial="member-row", membership=membership, row_error=error)
+        return _members_page(request, team, access, status=status, partial="members-panel", membership=membership, row_error=error)
     if error:
         messages.error(request, error)
     else:
@@ -269,12 +272,12 @@ def member_remove(request, team, username):
         error = exc.message if isinstance(exc, Conflict) else " ".join(exc.messages)
         status = 409 if isinstance(exc, Conflict) else 400
         if request.htmx:
-            return _members_page(request, team, access, status=status, partial="member-row", membership=membership, row_error=error)
+            return _members_page(request, team, access, status=status, partial="members-panel", membership=membership, row_error=error)
         messages.error(request, error)
         return redirect("team-settings-members", team=team.slug)
     if request.htmx:
-        # the row goes away in place; the single-admin banner is refreshed out of band
-        return _members_page(request, team, access, partial="removed-row")
+        # the panel is redrawn in place: the row is gone, the single-admin banner current
+        return _members_page(request, team, access, partial="members-panel")
     messages.success(request, f"{membership.user.shown_name} was removed from {team.name}. What they made stays in the team.")
     return redirect("team-settings-members", team=team.slug)
 
@@ -370,7 +373,7 @@ def org_roles(request, org):
                 return redirect("org-roles", org=organization.slug)
     context = {
         "organization": organization,
-        "roles": CustomRole.objects.filter(organization=organization),
+        "roles": CustomRole.objects.filter(organization=organization).annotate(member_count=Count("memberships")),
         "form": form,
         "can_manage": can_manage,
     }

@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from accounts.api import router as accounts_router
+from experiments.api import router as experiments_router
 from teams.api import router as teams_router
 
 from .api_auth import KeyOrSession
@@ -46,6 +47,7 @@ api = NinjaAPI(
 )
 api.add_router("", accounts_router)
 api.add_router("", teams_router)
+api.add_router("", experiments_router)
 
 
 @api.exception_handler(AuthenticationError)

@@ -14,6 +14,11 @@ def navigation(request):
     from teams import selectors
 
     memberships = list(selectors.teams_of(user))
-    can_create = selectors.organizations_for_team_creation(user).exists()
-    can_invite = can_create or any("team:invite" in m.scopes for m in memberships)
-    return {"nav_memberships": memberships, "nav_can_create_team": can_create, "nav_can_invite": can_invite}
+    admin_orgs = list(selectors.organizations_for_team_creation(user))
+    can_invite = bool(admin_orgs) or any("team:invite" in m.scopes for m in memberships)
+    return {
+        "nav_memberships": memberships,
+        "nav_admin_orgs": admin_orgs,
+        "nav_can_create_team": bool(admin_orgs),
+        "nav_can_invite": can_invite,
+    }

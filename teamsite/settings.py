@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "teamsite",
     "accounts",
     "teams",
+    "experiments",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,434 @@
+"""Projects and runs (spec/api.md): the endpoints training scripts and the client call."""
+
+from __future__ import annotations
+
+import json
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, StreamingHttpResponse
+from ninja import Router, Schema, Status
+from pydantic import Field
+
+from accounts.models import User
+from teams import policy
+from teams.selectors import team_by_slug
+from teamsite.api_auth import optional_auth
+from teamsite.pagination import paginate
+
+from . import selectors, services
+from .models import Project, RunFile, SeriesKind
+
+router = Router(tags=["experiments"])
+P = "/teams/{team}/projects/{project}"
+
+
+class ProjectIn(Schema):
+    name: str = Field(max_length=200)
+    description: str = Field(default="", max_length=10_000)
+    visibility: str = "team"
+
+
+class ProjectPatch(Schema):
+    name: str | None = Field(default=None, max_length=200)
+    description: str | None = Field(default=None, max_length=10_000)
+    visibility: str | None = None
+
+
+class ProjectDelete(Schema):
+    confirm: str = ""
+
+
+class RunIn(Schema):
+    run_id: str | None = Field(default=None, max_length=200)
+    name: str | None = Field(default=None, max_length=500)
+    config: dict | None = None
+    tags: list[str] | None = None
+    notes: str | None = Field(default=None, max_length=20_000)
+    group: str | None = Field(default=None, max_length=500)
+    job_type: str | None = Field(default=None, max_length=500)
+    host: str | None = Field(default=None, max_length=500)
+    username: str | None = None
+    user_email: str | None = None
+
+
+class RunPatch(Schema):
+    name: str | None = Field(default=None, max_length=500)
+    config: dict | None = None
+    summary: dict | None = None
+    state: str | None = None
+    notes: str | None = Field(default=None, max_length=20_000)
+    tags: list[str] | None = None
+
+
+class LogsIn(Schema):
+    lines: list[str]
+
+
+class MoveIn(Schema):
+    project: str
+
+
+class AlertIn(Schema):
+    title: str = Field(max_length=1000)
+    text: str = Field(default="", max_length=10_000)
+    level: str = "info"
+    wait_duration: float = 300
+
+
+def _team(slug):
+    team = team_by_slug(slug)
+    if team is None:
+        raise Http404(f"There is no team named {slug}.")
+    return team
+
+
+def _project(request, team_slug, name) -> tuple[Project, policy.ProjectAccess]:
+    team = _team(team_slug)
+    project = selectors.project_by_name(team, name)
+    access = policy.project_access(request.auth, project) if project else None
+    if project is None or not access.visible:
+        raise Http404(f"There is no project {team_slug}/{name}.")
+    return project, access
+
+
+def _run(request, team_slug, name, run_id):
+    project, access = _project(request, team_slug, name)
+    run = selectors.run_by_id(project, run_id)
+    if run is None:
+        raise Http404(f"There is no run {run_id} in {project}.")
+    return project, access, run
+
+
+def project_out(project, run_count=None, last_run_at=None):
+    return {
+        "name": project.name,
+        "team": project.team.slug,
+        "description": project.description,
+        "visibility": project.visibility,
+        "created_by": project.created_by.username if project.created_by else None,
+        "created_at": project.created_at.isoformat(),
+        "run_count": run_count if run_count is not None else getattr(project, "run_count", project.runs.count()),
+        "last_run_at": (last_run_at or getattr(project, "last_run_at", None)).isoformat()
+        if (last_run_at or getattr(project, "last_run_at", None))
+        else None,
+    }
+
+
+def run_out(request, run):
+    project = run.project
+    return {
+        "run_id": run.run_id,
+        "name": run.name,
+        "project": project.name,
+        "team": project.team.slug,
+        "state": run.state,
+        "created_by": run.created_by.username if run.created_by else None,
+        "logged_by": run.logged_by.username if run.logged_by else None,
+        "config": run.config,
+        "summary": run.summary,
+        "tags": run.tags,
+        "notes": run.notes,
+        "group": run.group,
+        "job_type": run.job_type,
+        "host": run.host,
+        "created_at": run.created_at.isoformat(),
+        "heartbeat_at": run.heartbeat_at.isoformat(),
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "stop_requested": run.stop_requested,
+        "url": request.build_absolute_uri(f"/{project.team.slug}/{project.name}/runs/{run.run_id}/"),
+    }
+
+
+def _json_body(request) -> dict:
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError as exc:
+        raise ValidationError({"body": [f"The request body is not valid JSON: {exc}"]}) from None
+    if not isinstance(body, dict):
+        raise ValidationError({"body": ["The request body must be a JSON object."]})
+    return body
+
+
+ROWS_BODY = {
+    "requestBody": {
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["rows"],
+                    "properties": {
+                        "rows": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "step": {"type": "integer"},
+                                    "ts": {"type": "number"},
+                                    "values": {"type": "object", "additionalProperties": {"type": "number"}},
+                                },
+                            },
+                        },
+                        "batch_id": {"type": "string"},
+                    },
+                }
+            }
+        },
+        "required": True,
+    }
+}
+
+
+# --- Projects -----------------------------------------------------------------------
+
+
+@router.get("/teams/{team}/projects", auth=optional_auth, summary="The team's projects the caller can see")
+def project_list(request, team: str):
+    return paginate(request, selectors.projects_of(request.auth, _team(team)), project_out)
+
+
+@router.post("/teams/{team}/projects", response={201: dict}, summary="Create a project")
+def project_create(request, team: str, payload: ProjectIn):
+    found = _team(team)
+    policy.team_access(request.auth, found).require("project:create")
+    project = services.project_create(
+        team=found, name=payload.name, description=payload.description, visibility=payload.visibility, creator=request.auth
+    )
+    return Status(201, project_out(project, 0))
+
+
+@router.get(P, auth=optional_auth, response=dict, summary="A project")
+def project_detail(request, team: str, project: str):
+    found, access = _project(request, team, project)
+    body = project_out(found)
+    body["panels"] = found.panels
+    body["permissions"] = sorted(scope for scope in access.scopes if scope.startswith(("project:", "run:")))
+    return body
+
+
+@router.patch(P, response=dict, summary="Change a project")
+def project_update(request, team: str, project: str, payload: ProjectPatch):
+    found, access = _project(request, team, project)
+    access.require("project:manage")
+    services.project_update(project=found, **payload.dict(exclude_none=True))
+    return project_out(found)
+
+
+@router.delete(P, response={204: None}, summary="Delete a project with all its runs")
+def project_delete(request, team: str, project: str, payload: ProjectDelete = None):
+    found, access = _project(request, team, project)
+    access.require("project:delete")
+    services.project_delete(project=found, confirm=(payload.confirm if payload else ""))
+    return Status(204, None)
+
+
+@router.put(P + "/access/{username}", response=dict, summary="Add someone to a restricted project's access list")
+def access_add(request, team: str, project: str, username: str):
+    found, access = _project(request, team, project)
+    access.require("project:manage")
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise Http404(f"There is no user named {username}.")
+    services.access_list_set(project=found, user=user, present=True)
+    return {"username": user.username, "access": True}
+
+
+@router.delete(P + "/access/{username}", response={204: None}, summary="Take someone off a restricted project's access list")
+def access_remove(request, team: str, project: str, username: str):
+    found, access = _project(request, team, project)
+    access.require("project:manage")
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise Http404(f"There is no user named {username}.")
+    services.access_list_set(project=found, user=user, present=False)
+    return Status(204, None)
+
+
+# --- Runs ---------------------------------------------------------------------------
+
+
+@router.get(P + "/runs", auth=optional_auth, summary="The project's runs")
+def run_list(request, team: str, project: str, state: str = None, tag: str = None, group: str = None, q: str = None, order: str = "-created_at"):
+    found, access = _project(request, team, project)
+    access.require("run:view")
+    config = {key[len("config."):]: value for key, value in request.GET.items() if key.startswith("config.")}
+    runs = selectors.runs_of(found, state=state, tag=tag, group=group, q=q, config=config, order=order)
+    return paginate(request, runs.select_related("project__team"), lambda run: run_out(request, run))
+
+
+@router.post(P + "/runs", response={201: dict}, summary="Start a run (creates the project when needed)")
+def run_create(request, team: str, project: str, payload: RunIn):
+    found_team = _team(team)
+    found = selectors.project_by_name(found_team, project)
+    if found is None:
+        policy.team_access(request.auth, found_team).require("project:create")
+        found = services.project_create(team=found_team, name=project, creator=request.auth)
+    access = policy.project_access(request.auth, found)
+    access.require("run:log")
+    run = services.run_create(project=found, actor=request.auth, **payload.dict(exclude_none=True))
+    run.project = found
+    body = run_out(request, run)
+    return Status(201, body)
+
+
+@router.get(P + "/runs/{run_id}", auth=optional_auth, response=dict, summary="A run")
+def run_detail(request, team: str, project: str, run_id: str):
+    _, access, run = _run(request, team, project, run_id)
+    access.require("run:view")
+    return run_out(request, run)
+
+
+@router.patch(P + "/runs/{run_id}", response=dict, summary="Change a run")
+def run_update(request, team: str, project: str, run_id: str, payload: RunPatch):
+    _, access, run = _run(request, team, project, run_id)
+    changes = payload.dict(exclude_none=True)
+    access.require("run:view")
+    if set(changes) & {"config", "summary", "state", "name"}:
+        if not (access.is_logger(run) and access.can("run:log")) and not access.can("run:delete_any"):
+            raise policy.PermissionDenied("Only the account that logs this run, or a team admin (run:delete_any), may change its config, summary, state or name.")
+    if set(changes) & {"notes", "tags"}:
+        access.require("run:edit_workspace")
+    run = services.run_update(run=run, **changes)
+    return run_out(request, selectors.run_by_id(run.project, run.run_id))
+
+
+@router.delete(P + "/runs/{run_id}", response={204: None}, summary="Delete a run")
+def run_delete(request, team: str, project: str, run_id: str):
+    _, access, run = _run(request, team, project, run_id)
+    access.require_run("delete", run)
+    services.run_delete(run=run)
+    return Status(204, None)
+
+
+@router.post(P + "/runs/{run_id}/stop", response={202: dict}, summary="Ask a run to stop")
+def run_stop(request, team: str, project: str, run_id: str):
+    _, access, run = _run(request, team, project, run_id)
+    access.require_run("stop", run)
+    services.run_stop(run=run)
+    return Status(202, {"stop_requested": True})
+
+
+@router.post(P + "/runs/{run_id}/heartbeat", response=dict, summary="The client is alive; answers whether to stop")
+def run_heartbeat(request, team: str, project: str, run_id: str):
+    _, access, run = _run(request, team, project, run_id)
+    access.require_logger(run)
+    return {"stop_requested": services.run_heartbeat(run=run)}
+
+
+@router.post(P + "/runs/{run_id}/move", response=dict, summary="Move a run to another project")
+def run_move(request, team: str, project: str, run_id: str, payload: MoveIn):
+    _, access, run = _run(request, team, project, run_id)
+    if not (access.owns(run) or access.can("run:delete_any")):
+        raise policy.PermissionDenied("Only the run's creator or a team admin may move it.")
+    target_team, _, target_name = payload.project.rpartition("/")
+    target, target_access = _project(request, target_team or team, target_name)
+    target_access.require("run:log")
+    run = services.run_move(run=run, target=target)
+    return run_out(request, selectors.run_by_id(target, run.run_id))
+
+
+def _append(request, team, project, run_id, kind):
+    _, access, run = _run(request, team, project, run_id)
+    access.require_logger(run)
+    body = _json_body(request)
+    accepted = services.history_append(run=run, rows=body.get("rows"), kind=kind, batch_id=body.get("batch_id"))
+    return {"accepted": accepted}
+
+
+def _read(request, team, project, run_id, kind, samples, format):
+    _, access, run = _run(request, team, project, run_id)
+    access.require("run:view")
+    # ?keys=a,b is read by hand: a parameter named "keys" confuses ninja's argument mapping
+    wanted = [key for key in request.GET.get("keys", "").split(",") if key] or None
+    if format == "csv":
+        response = StreamingHttpResponse(selectors.history_csv_rows(run, kind=kind, keys=wanted), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="{run.run_id}-{kind}.csv"'
+        return response
+    if samples < 0:
+        raise ValidationError({"samples": ["samples is 0 (every point) or more."]})
+    return selectors.history_read(run, kind=kind, keys=wanted, samples=samples)
+
+
+@router.post(P + "/runs/{run_id}/history", response=dict, summary="Log metric history", openapi_extra=ROWS_BODY)
+def history_append(request, team: str, project: str, run_id: str):
+    return _append(request, team, project, run_id, SeriesKind.HISTORY)
+
+
+KEYS_PARAM = {"parameters": [{"in": "query", "name": "keys", "schema": {"type": "string"}, "description": "Comma-separated metric keys"}]}
+
+
+@router.get(P + "/runs/{run_id}/history", auth=optional_auth, summary="Read metric history (sampled for charts)", openapi_extra=KEYS_PARAM)
+def history_read(request, team: str, project: str, run_id: str, samples: int = 1000, format: str = "json"):
+    return _read(request, team, project, run_id, SeriesKind.HISTORY, samples, format)
+
+
+@router.post(P + "/runs/{run_id}/system-metrics", response=dict, summary="Log system metrics", openapi_extra=ROWS_BODY)
+def system_append(request, team: str, project: str, run_id: str):
+    return _append(request, team, project, run_id, SeriesKind.SYSTEM)
+
+
+@router.get(P + "/runs/{run_id}/system-metrics", auth=optional_auth, summary="Read system metrics", openapi_extra=KEYS_PARAM)
+def system_read(request, team: str, project: str, run_id: str, samples: int = 1000, format: str = "json"):
+    return _read(request, team, project, run_id, SeriesKind.SYSTEM, samples, format)
+
+
+@router.post(P + "/runs/{run_id}/logs", response=dict, summary="Append console lines")
+def logs_append(request, team: str, project: str, run_id: str, payload: LogsIn):
+    _, access, run = _run(request, team, project, run_id)
+    access.require_logger(run)
+    return {"next_offset": services.logs_append(run=run, lines=payload.lines)}
+
+
+@router.get(P + "/runs/{run_id}/logs", auth=optional_auth, summary="Read console lines")
+def logs_read(request, team: str, project: str, run_id: str, offset: int = 0, limit: int = 1000):
+    _, access, run = _run(request, team, project, run_id)
+    access.require("run:view")
+    if offset < 0 or not 1 <= limit <= 10_000:
+        raise ValidationError({"limit": ["offset is at least 0 and limit between 1 and 10,000."]})
+    lines, next_offset = selectors.log_lines(run, offset=offset, limit=limit)
+    return {"lines": lines, "next_offset": next_offset}
+
+
+def _file_out(record):
+    return {"path": record.path, "size": record.size, "sha256": record.sha256}
+
+
+@router.post(P + "/runs/{run_id}/files", response={201: dict}, summary="Upload files (field name = relative path)")
+def files_upload(request, team: str, project: str, run_id: str):
+    _, access, run = _run(request, team, project, run_id)
+    access.require_logger(run)
+    if not request.FILES:
+        raise ValidationError({"files": ["Send files as multipart form fields named by their relative path."]})
+    for field in request.FILES:
+        services.clean_file_path(field)  # refuse the whole request before saving any file
+    saved = [services.file_save(run=run, path=field, upload=request.FILES[field]) for field in request.FILES]
+    return Status(201, {"files": [_file_out(record) for record in saved]})
+
+
+@router.get(P + "/runs/{run_id}/files", auth=optional_auth, summary="The run's files")
+def files_list(request, team: str, project: str, run_id: str):
+    _, access, run = _run(request, team, project, run_id)
+    access.require("run:view")
+    return paginate(request, run.files.all(), _file_out, default_limit=500)
+
+
+@router.get(P + "/runs/{run_id}/files/{path:path}", auth=optional_auth, summary="Download one file")
+def file_download(request, team: str, project: str, run_id: str, path: str):
+    from django.http import FileResponse
+
+    _, access, run = _run(request, team, project, run_id)
+    access.require("run:view")
+    record = RunFile.objects.filter(run=run, path=path).first()
+    if record is None:
+        raise Http404(f"The run has no file {path}.")
+    return FileResponse(record.file.open("rb"), as_attachment=True, filename=path.rsplit("/", 1)[-1])
+
+
+@router.post(P + "/runs/{run_id}/alerts", response={201: dict}, summary="Send an alert about a run")
+def alert_create(request, team: str, project: str, run_id: str, payload: AlertIn):
+    _, access, run = _run(request, team, project, run_id)
+    access.require_logger(run)
+    alert, sent = services.alert_create(run=run, title=payload.title, text=payload.text, level=payload.level, wait_duration=payload.wait_duration)
+    return Status(201, {"id": alert.pk, "title": alert.title, "level": alert.level, "sent": sent})
+
+
+

@@ -1,0 +1,194 @@
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from guardian.models import UserObjectPermissionBase
+
+from teams.models import Team, slug_validator
+
+RESERVED_PROJECT_NAMES = frozenset({"settings", "projects", "reports", "registry", "members"})
+
+
+def validate_project_name(value):
+    slug_validator(value)
+    if value.lower() in RESERVED_PROJECT_NAMES or not re.search(r"[A-Za-z0-9]", value):
+        raise ValidationError(f"“{value}” is a word the site uses itself; choose another project name.", code="reserved")
+
+
+class Visibility(models.TextChoices):
+    TEAM = "team", "Team"
+    RESTRICTED = "restricted", "Restricted"
+    PUBLIC = "public", "Public"
+    OPEN = "open", "Open"
+
+
+class Project(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="projects")
+    name = models.CharField(max_length=64, validators=[validate_project_name])
+    description = models.TextField(blank=True, max_length=10_000)
+    visibility = models.CharField(max_length=16, choices=Visibility.choices, default=Visibility.TEAM)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    # The workspace: the chart panels members arrange, saved for the whole project.
+    panels = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint("team", Lower("name"), name="project_name_ci_unique")]
+        permissions = [
+            ("manage_project", "Manage this project (its creator)"),
+            ("access_project", "On the access list of this restricted project"),
+        ]
+
+    def __str__(self):
+        return f"{self.team.slug}/{self.name}"
+
+
+class ProjectUserObjectPermission(UserObjectPermissionBase):
+    """Direct-FK guardian grants on projects (creator, restricted access list)."""
+
+    content_object = models.ForeignKey(Project, on_delete=models.CASCADE)
+
+
+class RunState(models.TextChoices):
+    RUNNING = "running", "Running"
+    FINISHED = "finished", "Finished"
+    FAILED = "failed", "Failed"
+    CRASHED = "crashed", "Crashed"
+    STOPPED = "stopped", "Stopped"
+
+
+class Run(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="runs")
+    run_id = models.CharField(max_length=64)
+    name = models.CharField(max_length=128, blank=True)
+    state = models.CharField(max_length=16, choices=RunState.choices, default=RunState.RUNNING)
+    # The person the run belongs to; a service account logging for someone is kept in logged_by.
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="runs")
+    logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    config = models.JSONField(default=dict, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    notes = models.TextField(blank=True, max_length=20_000)
+    group = models.CharField(max_length=128, blank=True)
+    job_type = models.CharField(max_length=64, blank=True)
+    host = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    heartbeat_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    stop_requested = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["project", "run_id"], name="run_id_unique_in_project")]
+        indexes = [models.Index(fields=["project", "-created_at"]), models.Index(fields=["state", "heartbeat_at"])]
+        permissions = [("own_run", "Created this run")]
+
+    def __str__(self):
+        return self.name or self.run_id
+
+    @property
+    def is_active(self):
+        return self.state == RunState.RUNNING
+
+    @property
+    def duration(self):
+        end = self.finished_at or (self.heartbeat_at if self.state != RunState.RUNNING else timezone.now())
+        return end - self.created_at
+
+
+class RunUserObjectPermission(UserObjectPermissionBase):
+    """Direct-FK guardian grants on runs (their creator owns them)."""
+
+    content_object = models.ForeignKey(Run, on_delete=models.CASCADE)
+
+
+class SeriesKind(models.TextChoices):
+    HISTORY = "history", "History"
+    SYSTEM = "system", "System metrics"
+
+
+class MetricSeries(models.Model):
+    """One metric of one run; its points live in MetricChunk rows (see experiments/history.py)."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="series")
+    kind = models.CharField(max_length=8, choices=SeriesKind.choices)
+    key = models.CharField(max_length=255)
+    count = models.BigIntegerField(default=0)
+    last_step = models.FloatField(null=True)
+    last_value = models.FloatField(null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "kind", "key"], name="one_series_per_key")]
+
+    def __str__(self):
+        return f"{self.run_id}:{self.kind}:{self.key}"
+
+
+class MetricChunk(models.Model):
+    """A packed block of a series: raw points at level 0, min/max buckets above."""
+
+    series = models.ForeignKey(MetricSeries, on_delete=models.CASCADE, related_name="chunks")
+    level = models.SmallIntegerField()
+    seq = models.IntegerField()
+    n = models.IntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["series", "level", "seq"], name="one_chunk_per_slot")]
+
+
+class HistoryBatch(models.Model):
+    """A batch_id already applied to a run: the same batch again adds nothing."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="batches")
+    kind = models.CharField(max_length=8, choices=SeriesKind.choices)
+    batch_id = models.CharField(max_length=128)
+    accepted = models.IntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "kind", "batch_id"], name="batch_once")]
+
+
+class LogLine(models.Model):
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="log_lines")
+    offset = models.IntegerField()
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["offset"]
+        constraints = [models.UniqueConstraint(fields=["run", "offset"], name="one_line_per_offset")]
+
+
+def run_file_path(instance, filename):
+    return f"runs/{instance.run.project_id}/{instance.run.run_id}/{instance.path}"
+
+
+class RunFile(models.Model):
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="files")
+    path = models.CharField(max_length=1024)
+    size = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    file = models.FileField(upload_to=run_file_path, max_length=1200)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["path"]
+        constraints = [models.UniqueConstraint(fields=["run", "path"], name="one_file_per_path")]
+
+
+class RunAlert(models.Model):
+    LEVELS = [("info", "Info"), ("warn", "Warning"), ("error", "Error")]
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="alerts")
+    title = models.CharField(max_length=200)
+    text = models.TextField(max_length=5000)
+    level = models.CharField(max_length=8, choices=LEVELS)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]

@@ -1,0 +1,165 @@
+"""Reads for projects and runs, by audience."""
+
+from __future__ import annotations
+
+import math
+from array import array
+
+from django.db.models import Count, Max, Q
+
+from teams import policy
+
+from . import history
+from .models import LogLine, MetricChunk, MetricSeries, Project, Run, SeriesKind
+
+
+def projects_of(user, team):
+    """The team's projects `user` may see, with run counts and last activity (one query)."""
+    visible = policy.visible(user, Project.objects.filter(team=team))
+    return visible.select_related("created_by").annotate(run_count=Count("runs"), last_run_at=Max("runs__created_at")).order_by("name")
+
+
+def project_by_name(team, name) -> Project | None:
+    return Project.objects.select_related("team", "team__organization", "created_by").filter(team=team, name=name).first()
+
+
+def run_by_id(project, run_id) -> Run | None:
+    return Run.objects.select_related("project", "project__team", "created_by", "logged_by").filter(project=project, run_id=run_id).first()
+
+
+RUN_ORDERS = {"created_at", "-created_at", "name", "-name", "state", "-state"}
+
+
+def runs_of(project, *, state=None, tag=None, group=None, q=None, config=None, order="-created_at"):
+    """A project's runs, filtered as the runs table and the API offer.
+
+    `config` is {key: value-as-text}; values compare as JSON text after a number
+    or boolean is tried, so `config.lr=0.001` and `config.arch=resnet` both work.
+    `order` is a run field or `summary.KEY` / `-summary.KEY`.
+    """
+    runs = Run.objects.filter(project=project).select_related("created_by", "logged_by")
+    if state:
+        runs = runs.filter(state=state)
+    if group:
+        runs = runs.filter(group=group)
+    if q:
+        runs = runs.filter(Q(name__icontains=q) | Q(notes__icontains=q) | Q(run_id__icontains=q))
+    if tag:
+        runs = runs.filter(tags__contains=[tag]) if _json_contains_supported() else runs.filter(tags__icontains=f'"{tag}"')
+    for key, raw in (config or {}).items():
+        runs = runs.filter(_config_equals(key, raw))
+    return _ordered(runs, order)
+
+
+def _json_contains_supported():
+    from django.db import connection
+
+    return connection.features.supports_json_field_contains
+
+
+def _config_equals(key, raw):
+    lookup = f"config__{key.replace('.', '__')}"
+    options = [Q(**{lookup: raw})]
+    for parse in (int, float):
+        try:
+            options.append(Q(**{lookup: parse(raw)}))
+        except ValueError:
+            pass
+    if raw in ("true", "false"):
+        options.append(Q(**{lookup: raw == "true"}))
+    condition = options[0]
+    for option in options[1:]:
+        condition |= option
+    return condition
+
+
+def _ordered(runs, order):
+    from django.db.models import F
+    from django.db.models.fields.json import KT
+
+    order = order or "-created_at"
+    if order.lstrip("-").startswith("summary."):
+        key = order.lstrip("-")[len("summary."):]
+        from django.db.models import FloatField
+        from django.db.models.functions import Cast
+
+        runs = runs.annotate(_sort=Cast(KT(f"summary__{key}"), FloatField()))
+        column = F("_sort").desc(nulls_last=True) if order.startswith("-") else F("_sort").asc(nulls_last=True)
+        return runs.order_by(column, "-created_at", "-id")
+    if order not in RUN_ORDERS:
+        order = "-created_at"
+    return runs.order_by(order, "-id")
+
+
+def series_keys(run, kind=SeriesKind.HISTORY) -> list[str]:
+    return list(MetricSeries.objects.filter(run=run, kind=kind).order_by("key").values_list("key", flat=True))
+
+
+def project_metric_keys(project, kind=SeriesKind.HISTORY, limit=200) -> list[str]:
+    return list(
+        MetricSeries.objects.filter(run__project=project, kind=kind).values_list("key", flat=True).distinct().order_by("key")[:limit]
+    )
+
+
+def _level_entries(series, level):
+    data = array("d")
+    for blob in MetricChunk.objects.filter(series=series, level=level).order_by("seq").values_list("data", flat=True):
+        data.frombytes(bytes(blob))
+    return data
+
+
+def _number(value):
+    if math.isnan(value) or math.isinf(value):
+        return None  # JSON has no NaN or infinity; CSV keeps them
+    return int(value) if value.is_integer() and abs(value) < 2**53 else value
+
+
+def history_read(run, *, kind=SeriesKind.HISTORY, keys=None, samples=1000) -> dict:
+    """{series: {key: {steps, values, ts}}, total_points, sampled} for a chart.
+
+    With samples=N > 0 a long series is cut into N/2 buckets and each bucket's
+    minimum and maximum points are returned (at most N points); samples=0
+    returns every point.
+    """
+    query = MetricSeries.objects.filter(run=run, kind=kind)
+    if keys:
+        query = query.filter(key__in=keys)
+    result, totals, sampled = {}, {}, False
+    for series in query.order_by("key"):
+        totals[series.key] = series.count
+        if samples and series.count > samples:
+            buckets = max(1, samples // 2)
+            level = history.choose_level(series.count, buckets)
+            points = history.sample(_level_entries(series, level), level, buckets)
+            sampled = True
+        else:
+            points = history.raw_points(_level_entries(series, 0))
+        steps, values, stamps = [], [], []
+        for step, ts, value in points:
+            steps.append(_number(step))
+            stamps.append(ts)
+            values.append(_number(value))
+        result[series.key] = {"steps": steps, "values": values, "ts": stamps}
+    return {"series": result, "total_points": totals, "sampled": sampled}
+
+
+def history_csv_rows(run, *, kind=SeriesKind.HISTORY, keys=None):
+    """Every point as CSV lines (key, step, ts, value), streamed block by block."""
+    yield "key,step,ts,value\n"
+    query = MetricSeries.objects.filter(run=run, kind=kind)
+    if keys:
+        query = query.filter(key__in=keys)
+    for series in query.order_by("key"):
+        key = series.key.replace('"', '""')
+        chunks = MetricChunk.objects.filter(series=series, level=0).order_by("seq").values_list("data", flat=True)
+        for blob in chunks.iterator(chunk_size=50):
+            entries = history.unpack(blob)
+            yield "".join(
+                f'"{key}",{step:.17g},{ts:.17g},{value!r}\n' for step, ts, value in history.raw_points(entries)
+            )
+
+
+def log_lines(run, *, offset=0, limit=1000):
+    lines = list(LogLine.objects.filter(run=run, offset__gte=offset).order_by("offset").values_list("offset", "text")[:limit])
+    next_offset = lines[-1][0] + 1 if lines else offset
+    return [text for _, text in lines], next_offset

@@ -1,0 +1,518 @@
+"""Writes for projects and runs. Callers have asked the policy first."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import posixpath
+import secrets
+import string
+from array import array
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from accounts.models import User
+from teams import policy
+from teams.models import Membership, Team
+from teamsite.errors import Conflict, TooLarge
+
+from . import history
+from .models import (
+    HistoryBatch,
+    LogLine,
+    MetricChunk,
+    MetricSeries,
+    Project,
+    Run,
+    RunAlert,
+    RunFile,
+    RunState,
+    SeriesKind,
+    Visibility,
+)
+
+MAX_POINTS_PER_REQUEST = 10_000
+MAX_LOG_LINES_PER_REQUEST = 10_000
+MAX_LOG_LINE_LENGTH = 10_000
+MAX_KEY_LENGTH = 255
+CRASH_AFTER = timedelta(minutes=5)
+FINAL_STATES = {RunState.FINISHED, RunState.FAILED, RunState.STOPPED}
+RUN_ID_ALPHABET = string.ascii_lowercase + string.digits
+
+
+# --- Projects -------------------------------------------------------------------
+
+
+def _check_visibility(team: Team, visibility: str):
+    if visibility not in Visibility.values:
+        raise ValidationError({"visibility": [f"Visibility is one of {', '.join(Visibility.values)}."]})
+    if team.projects_stay_inside and visibility in (Visibility.PUBLIC, Visibility.OPEN):
+        raise ValidationError(
+            {"visibility": [f"{team.name} keeps its projects inside the team, so a project cannot be {visibility}."]}
+        )
+
+
+@transaction.atomic
+def project_create(*, team: Team, name: str, creator: User, description: str = "", visibility: str = Visibility.TEAM) -> Project:
+    name = (name or "").strip()
+    _check_visibility(team, visibility)
+    project = Project(team=team, name=name, description=(description or "").strip(), visibility=visibility, created_by=creator)
+    project.full_clean(exclude=["team", "created_by"], validate_constraints=False)
+    if Project.objects.filter(team=team, name__iexact=name).exists():
+        raise ValidationError({"name": [f"{team.name} already has a project named “{name}”."]})
+    project.save()
+    if creator is not None and not creator.is_service:
+        policy.grant_project_creator(creator, project)
+    return project
+
+
+@transaction.atomic
+def project_update(*, project: Project, **changes) -> Project:
+    allowed = {"name", "description", "visibility"}
+    for field, value in changes.items():
+        if field not in allowed:
+            raise ValueError(field)
+        if field == "visibility":
+            _check_visibility(project.team, value)
+        setattr(project, field, value.strip() if isinstance(value, str) else value)
+    project.full_clean(exclude=["team", "created_by", "panels"], validate_constraints=False)
+    if "name" in changes and Project.objects.filter(team=project.team, name__iexact=project.name).exclude(pk=project.pk).exists():
+        raise ValidationError({"name": [f"{project.team.name} already has a project named “{project.name}”."]})
+    project.save()
+    return project
+
+
+def projects_keep_inside(*, team: Team) -> list[Project]:
+    """Move the team's public and open projects to `team` visibility; returns them."""
+    moved = list(team.projects.filter(visibility__in=[Visibility.PUBLIC, Visibility.OPEN]))
+    team.projects.filter(pk__in=[p.pk for p in moved]).update(visibility=Visibility.TEAM)
+    return moved
+
+
+@transaction.atomic
+def project_delete(*, project: Project, confirm: str) -> None:
+    if confirm != project.name:
+        raise ValidationError({"confirm": [f"Type the project's name, “{project.name}”, to delete it with all its runs."]})
+    files = list(RunFile.objects.filter(run__project=project).values_list("file", flat=True))
+    project.delete()
+    transaction.on_commit(lambda: _delete_stored(files))
+
+
+def project_panels_save(*, project: Project, panels: list) -> Project:
+    project.panels = clean_panels(panels)
+    project.save(update_fields=["panels"])
+    return project
+
+
+def clean_panels(panels) -> list[dict]:
+    if not isinstance(panels, list) or len(panels) > 50:
+        raise ValidationError({"panels": ["Panels are a list of at most 50 charts."]})
+    cleaned = []
+    for n, panel in enumerate(panels, start=1):
+        if not isinstance(panel, dict):
+            raise ValidationError({"panels": [f"Panel {n} is not an object."]})
+        keys = panel.get("keys")
+        if not isinstance(keys, list) or not keys or not all(isinstance(k, str) and 0 < len(k) <= MAX_KEY_LENGTH for k in keys):
+            raise ValidationError({"panels": [f"Panel {n} needs at least one metric key."]})
+        x = panel.get("x", "step")
+        if x not in ("step", "time"):
+            raise ValidationError({"panels": [f"Panel {n}: x is “step” or “time”."]})
+        smoothing = panel.get("smoothing", 0)
+        if not isinstance(smoothing, (int, float)) or not 0 <= smoothing < 1:
+            raise ValidationError({"panels": [f"Panel {n}: smoothing is between 0 and 0.99."]})
+        cleaned.append(
+            {
+                "title": str(panel.get("title") or ", ".join(keys))[:120],
+                "keys": keys[:10],
+                "x": x,
+                "smoothing": float(smoothing),
+                "log_y": bool(panel.get("log_y", False)),
+            }
+        )
+    return cleaned
+
+
+def access_list_set(*, project: Project, user: User, present: bool) -> None:
+    if present:
+        if not Membership.objects.filter(team=project.team, user=user).exists():
+            raise ValidationError({"username": [f"{user.username} is not a member of {project.team.name}."]})
+        policy.access_list_add(project, user)
+    else:
+        policy.access_list_remove(project, user)
+
+
+# --- Runs -------------------------------------------------------------------------
+
+
+def new_run_id() -> str:
+    return "".join(secrets.choice(RUN_ID_ALPHABET) for _ in range(8))
+
+
+def resolve_attribution(*, team: Team, actor: User, username: str | None, user_email: str | None) -> User:
+    """The person a run belongs to: the caller, or for a service account the member it names."""
+    if not (username or user_email):
+        return actor
+    if not actor.is_service:
+        if (username and username != actor.username) or (user_email and user_email.lower() != (actor.email or "").lower()):
+            raise ValidationError({"username": ["Only service accounts may log runs for someone else."]})
+        return actor
+    members = User.objects.filter(memberships__team=team, is_service=False, is_active=True)
+    person = None
+    if username:
+        person = members.filter(username=username).first()
+    elif user_email:
+        person = members.filter(Q(email__iexact=user_email) | Q(emailaddress__email__iexact=user_email, emailaddress__verified=True)).first()
+    if person is None:
+        named = username or user_email
+        raise ValidationError(
+            {"username" if username else "user_email": [f"{named} is not a member of {team.name}; a run can only be credited to a member."]}
+        )
+    return person
+
+
+@transaction.atomic
+def run_create(
+    *,
+    project: Project,
+    actor: User,
+    run_id: str | None = None,
+    name: str = "",
+    config: dict | None = None,
+    tags: list | None = None,
+    notes: str = "",
+    group: str = "",
+    job_type: str = "",
+    host: str = "",
+    username: str | None = None,
+    user_email: str | None = None,
+) -> Run:
+    creator = resolve_attribution(team=project.team, actor=actor, username=username, user_email=user_email)
+    run_id = (run_id or "").strip() or new_run_id()
+    errors = {}
+    if not _is_slug(run_id):
+        errors["run_id"] = ["Run ids use 1 to 64 letters, digits, dots, dashes or underscores."]
+    if config is not None and not isinstance(config, dict):
+        errors["config"] = ["config is an object of names to values."]
+    if tags is not None and (not isinstance(tags, list) or not all(isinstance(t, str) and 0 < len(t) <= 64 for t in tags)):
+        errors["tags"] = ["tags is a list of short strings."]
+    if errors:
+        raise ValidationError(errors)
+    if Run.objects.filter(project=project, run_id=run_id).exists():
+        raise Conflict(f"{project} already has a run with the id {run_id}.")
+    now = timezone.now()
+    run = Run(
+        project=project,
+        run_id=run_id,
+        name=(name or "").strip()[:128] or run_id,
+        config=config or {},
+        tags=sorted(set(tags or [])),
+        notes=notes or "",
+        group=(group or "")[:128],
+        job_type=(job_type or "")[:64],
+        host=(host or "")[:255],
+        created_by=creator,
+        logged_by=actor,
+        created_at=now,
+        heartbeat_at=now,
+    )
+    run.full_clean(exclude=["project", "created_by", "logged_by"], validate_constraints=False)
+    try:
+        with transaction.atomic():
+            run.save()
+    except IntegrityError:
+        raise Conflict(f"{project} already has a run with the id {run_id}.") from None
+    policy.grant_run_owner(creator, run)
+    return run
+
+
+def _is_slug(value):
+    import re
+
+    return bool(re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", value))
+
+
+def _merge(current: dict, changes: dict) -> dict:
+    merged = dict(current)
+    for key, value in changes.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
+
+
+@transaction.atomic
+def run_update(*, run: Run, **changes) -> Run:
+    """Change a run; config and summary merge key by key (a null value removes the key)."""
+    errors = {}
+    for field in ("config", "summary"):
+        if field in changes and not isinstance(changes[field], dict):
+            errors[field] = [f"{field} is an object of names to values."]
+    if "state" in changes and changes["state"] not in RunState.values:
+        errors["state"] = [f"state is one of {', '.join(RunState.values)}."]
+    if "tags" in changes and (not isinstance(changes["tags"], list) or not all(isinstance(t, str) and 0 < len(t) <= 64 for t in changes["tags"])):
+        errors["tags"] = ["tags is a list of short strings."]
+    if errors:
+        raise ValidationError(errors)
+    run = Run.objects.select_for_update().get(pk=run.pk)
+    for field, value in changes.items():
+        if field in ("config", "summary"):
+            setattr(run, field, _merge(getattr(run, field), value))
+        elif field == "state":
+            run.state = value
+            run.finished_at = None if value == RunState.RUNNING else (run.finished_at or timezone.now())
+        elif field == "tags":
+            run.tags = sorted(set(value))
+        elif field in ("name", "notes"):
+            setattr(run, field, (value or "").strip() if field == "name" else value or "")
+        else:
+            raise ValueError(field)
+    run.full_clean(exclude=["project", "created_by", "logged_by"], validate_constraints=False)
+    run.save()
+    return run
+
+
+def run_heartbeat(*, run: Run) -> bool:
+    """Record that the run is alive; returns whether someone asked it to stop."""
+    now = timezone.now()
+    fields = {"heartbeat_at": now}
+    if run.state == RunState.CRASHED:
+        fields["state"] = RunState.RUNNING
+    Run.objects.filter(pk=run.pk).update(**fields)
+    return Run.objects.filter(pk=run.pk).values_list("stop_requested", flat=True).get()
+
+
+def run_stop(*, run: Run) -> Run:
+    if run.state in FINAL_STATES:
+        raise Conflict(f"The run {run.run_id} is already {run.state}.")
+    Run.objects.filter(pk=run.pk).update(stop_requested=True)
+    run.stop_requested = True
+    return run
+
+
+@transaction.atomic
+def run_delete(*, run: Run) -> None:
+    files = list(run.files.values_list("file", flat=True))
+    run.delete()  # guardian's direct-FK grants go with it (CASCADE)
+    transaction.on_commit(lambda: _delete_stored(files))
+
+
+@transaction.atomic
+def run_move(*, run: Run, target: Project) -> Run:
+    if run.project.visibility == Visibility.RESTRICTED:
+        raise Conflict("Runs cannot be moved out of a restricted project.")
+    if target.pk == run.project_id:
+        return run
+    if Run.objects.filter(project=target, run_id=run.run_id).exists():
+        raise Conflict(f"{target} already has a run with the id {run.run_id}.")
+    run.project = target
+    run.save(update_fields=["project"])
+    return run  # its creator, and so who may delete it, does not change
+
+
+def runs_mark_crashed(project: Project | None = None) -> int:
+    """Runs whose client went silent (no heartbeat for CRASH_AFTER) are crashed."""
+    stale = Run.objects.filter(state=RunState.RUNNING, heartbeat_at__lt=timezone.now() - CRASH_AFTER)
+    if project is not None:
+        stale = stale.filter(project=project)
+    return stale.update(state=RunState.CRASHED)
+
+
+# --- History and system metrics ----------------------------------------------------------
+
+
+def _bad_rows(message):
+    return ValidationError({"rows": [message]})
+
+
+def parse_rows(rows) -> tuple[dict[str, array], int]:
+    """Validate rows [{step, values: {key: number}, ts?}] into flat (step, ts, value) per key."""
+    if not isinstance(rows, list):
+        raise _bad_rows("rows is a list of {step, values, ts?} objects.")
+    now = timezone.now().timestamp()
+    by_key: dict[str, array] = {}
+    last_step: dict[str, float] = {}
+    points = 0
+    for n, row in enumerate(rows, start=1):
+        if not isinstance(row, dict):
+            raise _bad_rows(f"Row {n} is not an object.")
+        step, values, ts = row.get("step"), row.get("values"), row.get("ts", now)
+        if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+            raise _bad_rows(f"Row {n}: step must be a whole number of at least 0.")
+        if isinstance(ts, bool) or not isinstance(ts, (int, float)) or not math.isfinite(ts):
+            raise _bad_rows(f"Row {n}: ts must be seconds since the epoch.")
+        if not isinstance(values, dict) or not values:
+            raise _bad_rows(f"Row {n}: values must be an object of metric names to numbers.")
+        for key, value in values.items():
+            if not key or len(key) > MAX_KEY_LENGTH:
+                raise _bad_rows(f"Row {n}: metric names are 1 to {MAX_KEY_LENGTH} characters.")
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise _bad_rows(f"Row {n}: {key} must be a number, not {type(value).__name__} {str(value)[:40]!r}.")
+            if key in last_step and step < last_step[key]:
+                raise _bad_rows(f"Row {n}: {key} goes back from step {last_step[key]:g} to {step}; steps must not decrease.")
+            last_step[key] = step
+            by_key.setdefault(key, array("d")).extend((step, ts, float(value)))
+            points += 1
+        if points > MAX_POINTS_PER_REQUEST:
+            raise TooLarge(f"A request may carry at most {MAX_POINTS_PER_REQUEST:,} points; send smaller batches.")
+    return by_key, points
+
+
+@transaction.atomic
+def history_append(*, run: Run, rows, kind: str = SeriesKind.HISTORY, batch_id: str | None = None) -> int:
+    """Append a batch of points to a run; returns how many were accepted (0 for a repeated batch)."""
+    by_key, points = parse_rows(rows)
+    run = Run.objects.select_for_update().get(pk=run.pk)
+    if run.state in FINAL_STATES:
+        raise Conflict(f"The run {run.run_id} is {run.state}; it takes no more data.")
+    if batch_id is not None:
+        batch_id = str(batch_id)[:128]
+        if HistoryBatch.objects.filter(run=run, kind=kind, batch_id=batch_id).exists():
+            return 0
+    existing = {s.key: s for s in MetricSeries.objects.filter(run=run, kind=kind, key__in=list(by_key))}
+    for key, flat in by_key.items():
+        series = existing.get(key)
+        if series is not None and series.last_step is not None and flat[0] < series.last_step:
+            raise _bad_rows(f"{key} goes back from step {series.last_step:g} to {flat[0]:g}; steps must not decrease.")
+    new = [MetricSeries(run=run, kind=kind, key=key) for key in by_key if key not in existing]
+    if new:
+        MetricSeries.objects.bulk_create(new)
+        existing.update({s.key: s for s in MetricSeries.objects.filter(run=run, kind=kind, key__in=[s.key for s in new])})
+    _write_points(existing, by_key)
+    if batch_id is not None:
+        HistoryBatch.objects.create(run=run, kind=kind, batch_id=batch_id, accepted=points)
+    fields = {"heartbeat_at": timezone.now()}
+    if run.state == RunState.CRASHED:
+        fields["state"] = RunState.RUNNING
+    if kind == SeriesKind.HISTORY:
+        # the summary keeps each metric's last value unless the script sets it otherwise
+        summary = dict(run.summary)
+        for key, flat in by_key.items():
+            value = flat[-1]
+            summary[key] = value if math.isfinite(value) else None
+        fields["summary"] = summary
+    Run.objects.filter(pk=run.pk).update(**fields)
+    return points
+
+
+def _write_points(series_by_key: dict[str, MetricSeries], by_key: dict[str, array]):
+    slots = Q()
+    wanted = False
+    for key, series in series_by_key.items():
+        if key not in by_key:
+            continue
+        for level, seq in history.tail_slots(series.count):
+            slots |= Q(series_id=series.pk, level=level, seq=seq)
+            wanted = True
+    tails: dict[tuple[int, int], array] = {}
+    if wanted:
+        for series_id, level, data in MetricChunk.objects.filter(slots).values_list("series_id", "level", "data"):
+            tails[(series_id, level)] = history.unpack(data)
+    stale = Q()
+    fresh = []
+    for key, flat in by_key.items():
+        series = series_by_key[key]
+        mine = {level: data for (series_id, level), data in tails.items() if series_id == series.pk}
+        count, windows = history.append(series.count, mine, flat)
+        for level, (start, entries) in windows.items():
+            stale |= Q(series_id=series.pk, level=level, seq__gte=start // history.CHUNK)
+            for seq, n, part in history.split_blocks(level, start, entries):
+                fresh.append(MetricChunk(series_id=series.pk, level=level, seq=seq, n=n, data=history.pack(part)))
+        series.count = count
+        series.last_step = flat[-3]
+        series.last_value = flat[-1] if math.isfinite(flat[-1]) else None
+    MetricChunk.objects.filter(stale).delete()
+    MetricChunk.objects.bulk_create(fresh, batch_size=500)
+    MetricSeries.objects.bulk_update([series_by_key[key] for key in by_key], ["count", "last_step", "last_value"])
+
+
+# --- Logs, files, alerts ------------------------------------------------------------------
+
+
+@transaction.atomic
+def logs_append(*, run: Run, lines) -> int:
+    if not isinstance(lines, list) or not all(isinstance(line, str) for line in lines):
+        raise ValidationError({"lines": ["lines is a list of strings."]})
+    if len(lines) > MAX_LOG_LINES_PER_REQUEST:
+        raise TooLarge(f"A request may carry at most {MAX_LOG_LINES_PER_REQUEST:,} lines.")
+    run = Run.objects.select_for_update().get(pk=run.pk)
+    start = (LogLine.objects.filter(run=run).aggregate(last=Max("offset"))["last"] or -1) + 1
+    LogLine.objects.bulk_create(
+        [LogLine(run=run, offset=start + n, text=line[:MAX_LOG_LINE_LENGTH]) for n, line in enumerate(lines)], batch_size=1000
+    )
+    return start + len(lines)
+
+
+def clean_file_path(path: str) -> str:
+    """A run file's relative path; refuses absolute paths and anything that climbs out."""
+    raw = (path or "").replace("\\", "/")
+    if not raw or "\x00" in raw or raw.startswith("/") or (len(raw) > 1 and raw[1] == ":"):
+        raise ValidationError({"path": [f"“{path}” must be a relative path inside the run, such as model/weights.pt."]})
+    parts = raw.split("/")
+    if ".." in parts:
+        raise ValidationError({"path": [f"“{path}” may not contain “..”."]})
+    clean = posixpath.normpath(raw)
+    if clean in (".", "") or len(clean) > 1024:
+        raise ValidationError({"path": [f"“{path}” is not a usable file path."]})
+    return clean
+
+
+@transaction.atomic
+def file_save(*, run: Run, path: str, upload) -> RunFile:
+    path = clean_file_path(path)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    old = RunFile.objects.filter(run=run, path=path).first()
+    old_name = old.file.name if old else None
+    if old:
+        old.delete()
+    record = RunFile(run=run, path=path, size=upload.size, sha256=digest.hexdigest())
+    record.file.save(path, upload, save=False)
+    record.save()
+    if old_name:
+        transaction.on_commit(lambda: _delete_stored([old_name]))
+    return record
+
+
+def _delete_stored(names):
+    from django.core.files.storage import default_storage
+
+    for name in names:
+        if name:
+            default_storage.delete(name)
+
+
+@transaction.atomic
+def alert_create(*, run: Run, title: str, text: str, level: str, wait_duration: float = 300) -> tuple[RunAlert, bool]:
+    """Record an alert and email the run's creator; a repeat of the same title inside
+    wait_duration seconds is recorded but not sent again. Returns (alert, sent)."""
+    errors = {}
+    title, text = (title or "").strip(), (text or "").strip()
+    if not title or len(title) > 200:
+        errors["title"] = ["An alert needs a title of at most 200 characters."]
+    if len(text) > 5000:
+        errors["text"] = ["Alert texts may be at most 5,000 characters."]
+    if level not in dict(RunAlert.LEVELS):
+        errors["level"] = ["level is info, warn or error."]
+    if not isinstance(wait_duration, (int, float)) or isinstance(wait_duration, bool) or wait_duration < 0:
+        errors["wait_duration"] = ["wait_duration is a number of seconds."]
+    if errors:
+        raise ValidationError(errors)
+    recent = RunAlert.objects.filter(run=run, title=title, created_at__gte=timezone.now() - timedelta(seconds=wait_duration)).exists()
+    alert = RunAlert.objects.create(run=run, title=title, text=text, level=level)
+    sent = not recent
+    recipient = run.created_by.email if run.created_by and run.created_by.email else None
+    if sent and recipient:
+        subject = f"[{run.project}] {level.upper()}: {title}"
+        body = f"{text}\n\nRun {run.name} ({run.run_id}) in {run.project}."
+        transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient]))
+    return alert, sent
