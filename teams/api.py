@@ -1,6 +1,7 @@
 """Organizations, teams, members, invitations, custom roles, service accounts (spec/api.md)."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
@@ -255,10 +256,14 @@ def member_set(request, team: str, username: str, payload: MemberIn):
         access.require("team:invite")
         if not payload.role:
             raise ValidationError({"role": ["Give the new member a role: admin, member, viewer or a custom role."]})
-        membership = services.member_add(team=found, user=user, role=payload.role)
+        if payload.role == "admin":
+            access.require("team:manage")  # inviting may not hand out more than managing could
         if payload.registry_admin:
             access.require("registry:manage_admins")
-            membership = services.member_change_role(membership=membership, registry_admin=True)
+        with transaction.atomic():
+            membership = services.member_add(team=found, user=user, role=payload.role)
+            if payload.registry_admin:
+                membership = services.member_change_role(membership=membership, registry_admin=True)
         return _member_out(membership)
     if payload.role is not None and payload.role != membership.role_name:
         access.require("team:manage")
@@ -295,7 +300,10 @@ def invitation_list(request, team: str):
 @router.post("/teams/{team}/invitations", response={201: dict}, summary="Invite someone by email")
 def invitation_create(request, team: str, payload: InvitationIn):
     found = _team(team)
-    policy.team_access(request.auth, found).require("team:invite")
+    access = policy.team_access(request.auth, found)
+    access.require("team:invite")
+    if payload.role == "admin":
+        access.require("team:manage")
     created = services.member_invite(
         team=found, email=payload.email, role=payload.role, invited_by=request.auth, base_url=request.build_absolute_uri("/")
     )

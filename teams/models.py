@@ -2,7 +2,7 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -80,7 +80,7 @@ class Team(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="teams")
     slug = models.CharField(max_length=64, unique=True, validators=[validate_team_slug])
     name = models.CharField(max_length=100)
-    intro = models.TextField(blank=True, max_length=50_000)
+    intro = models.TextField(blank=True, max_length=50_000, validators=[MaxLengthValidator(50_000)])
     links = models.JSONField(default=list, blank=True)
     projects_stay_inside = models.BooleanField(
         default=False, help_text="Projects stay inside the team: public and open visibility are refused."

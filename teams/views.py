@@ -169,6 +169,8 @@ def member_invite(request, team):
     team, access = _team_access(request, team, "team:invite")
     form = InviteForm(request.POST, team=team)
     if form.is_valid():
+        if form.cleaned_data["role"] == "admin":
+            access.require("team:manage")  # inviting may not hand out more than managing could
         try:
             created = services.member_invite(
                 team=team,
@@ -210,6 +212,8 @@ def member_add(request, team):
     team, access = _team_access(request, team, "team:invite")
     form = AddMemberForm(request.POST, team=team)
     if form.is_valid():
+        if form.cleaned_data["role"] == "admin":
+            access.require("team:manage")
         try:
             membership = services.member_add(team=team, user=form.cleaned_data["user"], role=form.cleaned_data["role"])
         except ValidationError as exc:

@@ -5,6 +5,7 @@ from django.views.static import serve
 
 from accounts import views as account_views
 from teams.urls import site_urlpatterns as team_site_urls
+from experiments.urls import urlpatterns as experiments_urlpatterns
 from teams.urls import team_urlpatterns
 
 from . import views
@@ -30,3 +31,4 @@ if settings.DEBUG or not settings.AWS_STORAGE_BUCKET_NAME:
     urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
 
 urlpatterns += team_urlpatterns  # last: a team's slug sits at the site root
+urlpatterns += experiments_urlpatterns  # and a project's name under it

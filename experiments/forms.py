@@ -1,0 +1,60 @@
+from django import forms
+
+from .models import Visibility
+
+VISIBILITY_HELP = {
+    "team": "Everyone on the team.",
+    "restricted": "Team admins and the people on the access list.",
+    "public": "Anyone, signed in or not, can look; only the team writes.",
+    "open": "Anyone can look, and anyone signed in may log runs to it.",
+}
+
+
+class ProjectForm(forms.Form):
+    name = forms.CharField(max_length=64, help_text="Letters, digits, dots, dashes, underscores, such as “mnist-cnn”.")
+    description = forms.CharField(required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": 3}))
+    visibility = forms.ChoiceField(
+        choices=[(value, f"{label}: {VISIBILITY_HELP[value]}") for value, label in Visibility.choices],
+        initial="team",
+        widget=forms.RadioSelect,
+    )
+
+
+class ProjectSettingsForm(forms.Form):
+    description = forms.CharField(required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": 3}))
+    visibility = forms.ChoiceField(
+        choices=[(value, f"{label}: {VISIBILITY_HELP[value]}") for value, label in Visibility.choices], widget=forms.RadioSelect
+    )
+
+
+class ProjectDeleteForm(forms.Form):
+    confirm = forms.CharField(label="Type the project's name to confirm", max_length=64)
+
+
+class PanelForm(forms.Form):
+    keys = forms.CharField(
+        max_length=1000, label="Metrics", help_text="Comma-separated metric names, such as loss, val_loss."
+    )
+    title = forms.CharField(required=False, max_length=120)
+    x = forms.ChoiceField(choices=[("step", "Step"), ("time", "Time")], initial="step", label="X axis")
+    smoothing = forms.FloatField(min_value=0, max_value=0.99, initial=0, required=False, help_text="0 to 0.99 (exponential moving average).")
+    log_y = forms.BooleanField(required=False, label="Logarithmic y axis")
+
+    def panel(self):
+        data = self.cleaned_data
+        return {
+            "keys": [key.strip() for key in data["keys"].split(",") if key.strip()],
+            "title": data.get("title") or "",
+            "x": data["x"],
+            "smoothing": data.get("smoothing") or 0,
+            "log_y": data.get("log_y", False),
+        }
+
+
+class RunNotesForm(forms.Form):
+    notes = forms.CharField(required=False, max_length=20_000, widget=forms.Textarea(attrs={"rows": 4}))
+    tags = forms.CharField(required=False, max_length=1000, help_text="Comma-separated, such as baseline, augmentation.")
+
+
+class RunMoveForm(forms.Form):
+    project = forms.ChoiceField(label="Move to project")

@@ -1,0 +1,528 @@
+"""Project and run pages: projects list, workspace (panels + runs table), run,
+compare, project settings, badge."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from teams import policy
+from teams.selectors import team_by_slug
+from teamsite.errors import Conflict
+
+from . import selectors, services
+from .forms import PanelForm, ProjectDeleteForm, ProjectForm, ProjectSettingsForm, RunMoveForm, RunNotesForm
+from .models import RunFile, RunState, SeriesKind
+
+RUNS_PER_PAGE = 50
+PALETTE = ["#4f46e5", "#e11d48", "#059669", "#d97706", "#0891b2", "#7c3aed", "#db2777", "#65a30d", "#ea580c", "#0284c7"]
+
+
+def _team(slug):
+    team = team_by_slug(slug)
+    if team is None:
+        raise Http404("No such team.")
+    return team
+
+
+def _project(request, team_slug, name):
+    team = _team(team_slug)
+    project = selectors.project_by_name(team, name)
+    if project is None:
+        raise Http404("No such project.")
+    access = policy.project_access(request.user, project)
+    if not access.visible:
+        raise Http404("No such project.")
+    return project, access
+
+
+def _run(request, team_slug, name, run_id):
+    project, access = _project(request, team_slug, name)
+    run = selectors.run_by_id(project, run_id)
+    if run is None:
+        raise Http404("No such run.")
+    return project, access, run
+
+
+def _require(request, access, scope):
+    """403 for a signed-in person without the scope; the sign-in page for a visitor."""
+    if not access.can(scope):
+        if not request.user.is_authenticated:
+            raise _SignIn
+        access.require(scope)
+
+
+class _SignIn(Exception):
+    pass
+
+
+def signed_in_when_needed(view):
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except _SignIn:
+            return redirect_to_login(request.get_full_path())
+
+    wrapper.__name__ = view.__name__
+    return wrapper
+
+
+def _form_errors(form, exc: ValidationError):
+    for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+
+
+def run_colors(runs):
+    return {run.run_id: PALETTE[n % len(PALETTE)] for n, run in enumerate(runs)}
+
+
+def chart_runs(project, runs):
+    """What charts.js needs to fetch each run's history."""
+    colors = run_colors(runs)
+    base = f"/api/v1/teams/{project.team.slug}/projects/{project.name}/runs"
+    return [
+        {"id": run.run_id, "name": run.name, "color": colors[run.run_id], "history": f"{base}/{run.run_id}/history", "system": f"{base}/{run.run_id}/system-metrics"}
+        for run in runs
+    ]
+
+
+# --- Projects ----------------------------------------------------------------------
+
+
+@signed_in_when_needed
+def project_list(request, team):
+    team = _team(team)
+    access = policy.team_access(request.user, team)
+    form = ProjectForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        _require(request, access, "project:create")
+        status = 400
+        if form.is_valid():
+            try:
+                project = services.project_create(team=team, creator=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, f"The project {project.name} was created. Log a run to it to see charts here.")
+                return redirect("project", team=team.slug, project=project.name)
+    context = {
+        "team": team,
+        "access": access,
+        "projects": selectors.projects_of(request.user, team),
+        "form": form,
+        "base_url": request.build_absolute_uri("/").rstrip("/"),
+    }
+    return render(request, "experiments/projects.html", context, status=status)
+
+
+# --- Workspace -------------------------------------------------------------------------
+
+
+def _table_params(request):
+    params = {key: request.GET.get(key, "").strip() for key in ("state", "tag", "group", "q", "order", "cols", "config")}
+    return params
+
+
+def _parse_config_filter(text):
+    """'lr=0.01, arch=resnet' -> {'lr': '0.01', 'arch': 'resnet'}."""
+    result = {}
+    for part in (text or "").split(","):
+        if "=" in part:
+            key, value = part.split("=", 1)
+            if key.strip():
+                result[key.strip()] = value.strip()
+    return result
+
+
+def _columns(cols, runs_sample):
+    """Chosen config/summary columns; by default the first few summary keys."""
+    chosen = [col.strip() for col in (cols or "").split(",") if col.strip().startswith(("config.", "summary."))]
+    if chosen:
+        return chosen[:12]
+    keys = []
+    for run in runs_sample:
+        for key in run.summary:
+            if f"summary.{key}" not in keys:
+                keys.append(f"summary.{key}")
+    return keys[:4]
+
+
+def _cell(run, column):
+    source, _, key = column.partition(".")
+    data = run.config if source == "config" else run.summary
+    value = data.get(key)
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)[:60]
+    return "" if value is None else str(value)
+
+
+@signed_in_when_needed
+def workspace(request, team, project):
+    project, access = _project(request, team, project)
+    _require(request, access, "run:view")
+    services.runs_mark_crashed(project)
+    params = _table_params(request)
+    runs = selectors.runs_of(
+        project,
+        state=params["state"] or None,
+        tag=params["tag"] or None,
+        group=params["group"] or None,
+        q=params["q"] or None,
+        config=_parse_config_filter(params["config"]),
+        order=params["order"] or "-created_at",
+    )
+    page = Paginator(runs, RUNS_PER_PAGE).get_page(request.GET.get("page"))
+    page_runs = list(page.object_list)
+    columns = _columns(params["cols"], page_runs)
+    rows = [{"run": run, "cells": [_cell(run, column) for column in columns]} for run in page_runs]
+    query = {key: value for key, value in params.items() if value}
+    context = {
+        "team": project.team,
+        "project": project,
+        "access": access,
+        "page": page,
+        "rows": rows,
+        "columns": columns,
+        "params": params,
+        "query": urlencode(query),
+        "states": RunState.choices,
+        "metric_keys": selectors.project_metric_keys(project),
+        "panels": project.panels,
+        "chart_runs": chart_runs(project, page_runs[:10]),
+        "panel_form": PanelForm(),
+        "base_url": request.build_absolute_uri("/").rstrip("/"),
+    }
+    template = "experiments/workspace.html"
+    if request.htmx and request.htmx.target == "runs-table":
+        template += "#runs-table"
+    return render(request, template, context)
+
+
+@signed_in_when_needed
+@require_POST
+def panels_edit(request, team, project):
+    """Add, remove, move or change a workspace panel (run:edit_workspace)."""
+    project, access = _project(request, team, project)
+    _require(request, access, "run:edit_workspace")
+    panels = list(project.panels)
+    action = request.POST.get("action")
+    try:
+        index = int(request.POST.get("index", -1))
+    except ValueError:
+        index = -1
+    if action == "add":
+        form = PanelForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "The panel was not added: " + " ".join(e for errs in form.errors.values() for e in errs))
+            return redirect("project", team=project.team.slug, project=project.name)
+        panels.append(form.panel())
+    elif action == "remove" and 0 <= index < len(panels):
+        panels.pop(index)
+    elif action in ("up", "down") and 0 <= index < len(panels):
+        other = index - 1 if action == "up" else index + 1
+        if 0 <= other < len(panels):
+            panels[index], panels[other] = panels[other], panels[index]
+    elif action == "update" and 0 <= index < len(panels):
+        form = PanelForm(request.POST)
+        if form.is_valid():
+            panels[index] = form.panel()
+    else:
+        messages.error(request, "That panel no longer exists; the workspace was reloaded.")
+        return redirect("project", team=project.team.slug, project=project.name)
+    try:
+        services.project_panels_save(project=project, panels=panels)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(reverse("project", kwargs={"team": project.team.slug, "project": project.name}) + "#panels")
+
+
+# --- One run ---------------------------------------------------------------------------------
+
+
+RUN_TABS = ("overview", "charts", "system", "logs", "files")
+LOG_PAGE = 500
+
+
+@signed_in_when_needed
+def run_page(request, team, project, run_id):
+    project, access, run = _run(request, team, project, run_id)
+    _require(request, access, "run:view")
+    services.runs_mark_crashed(project)
+    run.refresh_from_db(fields=["state", "heartbeat_at", "stop_requested", "finished_at"])
+    tab = request.GET.get("tab", "overview")
+    if tab not in RUN_TABS:
+        tab = "overview"
+    access.prefetch_runs([run])
+    context = {
+        "team": project.team,
+        "project": project,
+        "access": access,
+        "run": run,
+        "tab": tab,
+        "can_stop": access.can_run("stop", run) and run.state == RunState.RUNNING,
+        "can_delete": access.can_run("delete", run),
+        "can_move": (access.owns(run) or access.can("run:delete_any")) and project.visibility != "restricted",
+        "can_edit_notes": access.can("run:edit_workspace"),
+        "chart_runs": chart_runs(project, [run]),
+    }
+    if tab == "overview":
+        context["notes_form"] = RunNotesForm(initial={"notes": run.notes, "tags": ", ".join(run.tags)})
+        if context["can_move"]:
+            context["move_form"] = _move_form(request, run)
+    elif tab in ("charts", "system"):
+        context["keys"] = selectors.series_keys(run, SeriesKind.HISTORY if tab == "charts" else SeriesKind.SYSTEM)
+    elif tab == "logs":
+        try:
+            offset = max(0, int(request.GET.get("offset", 0)))
+        except ValueError:
+            offset = 0
+        lines, next_offset = selectors.log_lines(run, offset=offset, limit=LOG_PAGE)
+        context.update(log_lines=lines, log_offset=offset, next_offset=next_offset, has_more=len(lines) == LOG_PAGE, prev_offset=max(0, offset - LOG_PAGE))
+    elif tab == "files":
+        context["files"] = run.files.all()
+    template = "experiments/run.html"
+    if request.htmx and request.GET.get("fragment") == "state":
+        template += "#run-state"
+    return render(request, template, context)
+
+
+def _move_form(request, run, data=None):
+    targets = [
+        p for p in selectors.projects_of(request.user, run.project.team)
+        if p.pk != run.project_id and policy.project_access(request.user, p).can("run:log")
+    ]
+    form = RunMoveForm(data)
+    form.fields["project"].choices = [(p.name, p.name) for p in targets]
+    return form
+
+
+@signed_in_when_needed
+@require_POST
+def run_stop(request, team, project, run_id):
+    project, access, run = _run(request, team, project, run_id)
+    if not request.user.is_authenticated:
+        raise _SignIn
+    access.require_run("stop", run)
+    try:
+        services.run_stop(run=run)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Stop requested: the script stops at its next heartbeat (within about 15 seconds).")
+    return redirect("run", team=project.team.slug, project=project.name, run_id=run.run_id)
+
+
+@signed_in_when_needed
+@require_POST
+def run_delete(request, team, project, run_id):
+    project, access, run = _run(request, team, project, run_id)
+    if not request.user.is_authenticated:
+        raise _SignIn
+    access.require_run("delete", run)
+    services.run_delete(run=run)
+    messages.success(request, f"The run {run.name} was deleted.")
+    return redirect("project", team=project.team.slug, project=project.name)
+
+
+@signed_in_when_needed
+@require_POST
+def run_move(request, team, project, run_id):
+    project, access, run = _run(request, team, project, run_id)
+    if not request.user.is_authenticated:
+        raise _SignIn
+    if not (access.owns(run) or access.can("run:delete_any")):
+        raise PermissionDenied("Only the run's creator or a team admin may move it.")
+    form = _move_form(request, run, request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a project you may log runs to.")
+        return redirect("run", team=project.team.slug, project=project.name, run_id=run.run_id)
+    target = selectors.project_by_name(project.team, form.cleaned_data["project"])
+    try:
+        services.run_move(run=run, target=target)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+        return redirect("run", team=project.team.slug, project=project.name, run_id=run.run_id)
+    messages.success(request, f"The run moved to {target.name}.")
+    return redirect("run", team=project.team.slug, project=target.name, run_id=run.run_id)
+
+
+@signed_in_when_needed
+@require_POST
+def run_notes(request, team, project, run_id):
+    project, access, run = _run(request, team, project, run_id)
+    _require(request, access, "run:edit_workspace")
+    form = RunNotesForm(request.POST)
+    if form.is_valid():
+        tags = [tag.strip() for tag in form.cleaned_data["tags"].split(",") if tag.strip()]
+        try:
+            services.run_update(run=run, notes=form.cleaned_data["notes"], tags=tags)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, "Notes and tags saved.")
+    else:
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    return redirect("run", team=project.team.slug, project=project.name, run_id=run.run_id)
+
+
+@signed_in_when_needed
+def run_file(request, team, project, run_id, path):
+    project, access, run = _run(request, team, project, run_id)
+    _require(request, access, "run:view")
+    record = RunFile.objects.filter(run=run, path=path).first()
+    if record is None:
+        raise Http404("No such file.")
+    return FileResponse(record.file.open("rb"), as_attachment=True, filename=path.rsplit("/", 1)[-1])
+
+
+# --- Compare ----------------------------------------------------------------------------------
+
+
+@signed_in_when_needed
+def compare(request, team, project):
+    project, access = _project(request, team, project)
+    _require(request, access, "run:view")
+    wanted = []
+    for value in request.GET.getlist("runs"):
+        wanted.extend(part.strip() for part in value.split(",") if part.strip())
+    wanted = list(dict.fromkeys(wanted))[:20]
+    found = {run.run_id: run for run in selectors.runs_of(project).filter(run_id__in=wanted)}
+    runs = [found[run_id] for run_id in wanted if run_id in found]
+    config_keys = sorted({key for run in runs for key in run.config})
+    summary_keys = sorted({key for run in runs for key in run.summary})
+
+    def rows(keys, source):
+        table = []
+        for key in keys:
+            values = [getattr(run, source).get(key) for run in runs]
+            shown = [json.dumps(v) if isinstance(v, (dict, list)) else ("" if v is None else (f"{v:.6g}" if isinstance(v, float) else str(v))) for v in values]
+            table.append({"key": key, "values": shown, "differs": len(set(shown)) > 1})
+        return table
+
+    keys = sorted(set(selectors.project_metric_keys(project)) & {key for run in runs for key in run.summary}) or selectors.project_metric_keys(project)[:6]
+    context = {
+        "team": project.team,
+        "project": project,
+        "access": access,
+        "runs": runs,
+        "missing": [run_id for run_id in wanted if run_id not in found],
+        "config_rows": rows(config_keys, "config"),
+        "summary_rows": rows(summary_keys, "summary"),
+        "chart_runs": chart_runs(project, runs),
+        "chart_keys": keys[:12],
+        "colors": run_colors(runs),
+    }
+    return render(request, "experiments/compare.html", context)
+
+
+# --- Project settings ----------------------------------------------------------------------------
+
+
+@signed_in_when_needed
+def project_settings(request, team, project):
+    project, access = _project(request, team, project)
+    _require(request, access, "project:manage")
+    form = ProjectSettingsForm(
+        request.POST if request.POST.get("form") == "settings" else None,
+        initial={"description": project.description, "visibility": project.visibility},
+    )
+    delete_form = ProjectDeleteForm(request.POST if request.POST.get("form") == "delete" else None)
+    status = 200
+    if request.method == "POST" and request.POST.get("form") == "settings":
+        status = 400
+        if form.is_valid():
+            try:
+                services.project_update(project=project, **form.cleaned_data)
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, "The project settings were saved.")
+                return redirect("project-settings", team=project.team.slug, project=project.name)
+    elif request.method == "POST" and request.POST.get("form") == "delete":
+        access.require("project:delete")
+        status = 400
+        if delete_form.is_valid():
+            try:
+                services.project_delete(project=project, confirm=delete_form.cleaned_data["confirm"])
+            except ValidationError as exc:
+                _form_errors(delete_form, exc)
+            else:
+                messages.success(request, f"The project {project.name} and all its runs were deleted.")
+                return redirect("projects", team=project.team.slug)
+    elif request.method == "POST" and request.POST.get("form") == "access":
+        user = User.objects.filter(username=request.POST.get("username", "").strip()).first()
+        if user is None:
+            messages.error(request, "There is no user with that username.")
+        else:
+            try:
+                services.access_list_set(project=project, user=user, present=request.POST.get("present") == "1")
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(request, f"The access list was updated for {user.username}.")
+        return redirect("project-settings", team=project.team.slug, project=project.name)
+    listed = policy.access_list(project)
+    context = {
+        "team": project.team,
+        "project": project,
+        "access": access,
+        "form": form,
+        "delete_form": delete_form,
+        "access_list": listed,
+        "addable": project.team.memberships.select_related("user").exclude(user__in=listed).exclude(role="admin").order_by("user__username"),
+    }
+    return render(request, "experiments/project_settings.html", context, status=status)
+
+
+# --- Badge ----------------------------------------------------------------------------------------
+
+
+def badge(request, team, project):
+    """An SVG badge: the run count, or with ?metric=KEY the best summary value (?mode=min for losses)."""
+    project, access = _project(request, team, project)
+    if not access.can("run:view"):
+        raise Http404("No such project.")
+    metric = request.GET.get("metric", "").strip()
+    if metric:
+        mode = "min" if request.GET.get("mode") == "min" else "max"
+        order = f"summary.{metric}" if mode == "min" else f"-summary.{metric}"
+        best = selectors.runs_of(project, order=order).first()
+        value = best.summary.get(metric) if best else None
+        label = f"{project.name} {metric}"
+        text = f"{value:.4g}" if isinstance(value, (int, float)) else "no runs"
+    else:
+        label, text = project.name, f"{project.runs.count()} runs"
+    svg = render_badge(label, text)
+    response = HttpResponse(svg, content_type="image/svg+xml")
+    response["Cache-Control"] = "max-age=300"
+    return response
+
+
+def render_badge(label: str, value: str, color: str = "#4f46e5") -> str:
+    from django.utils.html import escape
+
+    label, value = label[:60], value[:40]
+    left = 6 * len(label) + 12
+    right = 6 * len(value) + 12
+    total = left + right
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{total}" height="20" role="img" aria-label="{escape(label)}: {escape(value)}">'
+        f"<title>{escape(label)}: {escape(value)}</title>"
+        f'<rect width="{left}" height="20" fill="#555"/><rect x="{left}" width="{right}" height="20" fill="{color}"/>'
+        f'<g fill="#fff" text-anchor="middle" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11">'
+        f'<text x="{left / 2}" y="14">{escape(label)}</text><text x="{left + right / 2}" y="14">{escape(value)}</text></g></svg>'
+    )
