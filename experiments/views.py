@@ -25,6 +25,7 @@ from .forms import PanelForm, ProjectDeleteForm, ProjectForm, ProjectSettingsFor
 from .models import RunFile, RunState, SeriesKind
 
 RUNS_PER_PAGE = 50
+CHARTED_BY_DEFAULT = 10
 PALETTE = ["#4f46e5", "#e11d48", "#059669", "#d97706", "#0891b2", "#7c3aed", "#db2777", "#65a30d", "#ea580c", "#0284c7"]
 
 
@@ -92,8 +93,15 @@ def chart_runs(project, runs):
     colors = run_colors(runs)
     base = f"/api/v1/teams/{project.team.slug}/projects/{project.name}/runs"
     return [
-        {"id": run.run_id, "name": run.name, "color": colors[run.run_id], "history": f"{base}/{run.run_id}/history", "system": f"{base}/{run.run_id}/system-metrics"}
-        for run in runs
+        {
+            "id": run.run_id,
+            "name": run.name,
+            "color": colors[run.run_id],
+            "history": f"{base}/{run.run_id}/history",
+            "system": f"{base}/{run.run_id}/system-metrics",
+            "shown": n < CHARTED_BY_DEFAULT,
+        }
+        for n, run in enumerate(runs)
     ]
 
 
@@ -202,7 +210,7 @@ def workspace(request, team, project):
         "states": RunState.choices,
         "metric_keys": selectors.project_metric_keys(project),
         "panels": project.panels,
-        "chart_runs": chart_runs(project, page_runs[:10]),
+        "chart_runs": chart_runs(project, page_runs),
         "panel_form": PanelForm(),
         "base_url": request.build_absolute_uri("/").rstrip("/"),
     }

@@ -97,8 +97,11 @@ def team_create(request):
 
 def team_home(request, team):
     team, access = _team_access(request, team)
+    from experiments.selectors import projects_of
+
     members = list(selectors.people_of(team)) if access.can("team:view") else None
     context = {
+        "projects": list(projects_of(request.user, team)[:12]),
         "team": team,
         "access": access,
         "members": members,

@@ -4,6 +4,11 @@ Each capability adds what it brings here, so a new user of `make run` sees the
 product with real content. Passwords are public on purpose: this is a demo.
 """
 
+import math
+import random
+import time
+
+from django.core.files.base import ContentFile
 from django.db import transaction
 
 from accounts.models import User
@@ -40,12 +45,78 @@ def load_demo():
     for username, role in (("max", "member"), ("vera", "viewer")):
         team_services.org_member_set(organization=org, user=people[username], role="member")
         team_services.member_add(team=team, user=people[username], role=role)
-    team_services.service_account_create(team=team, name="nightly-training", created_by=people["ada"])
+    bot = team_services.service_account_create(team=team, name="nightly-training", created_by=people["ada"])
+    _demo_experiments(team, people, bot.service_account.user)
+
+
+RUN_PLANS = [
+    # project, name, creator, config, finished state
+    ("mnist", "baseline-cnn", "ada", {"lr": 0.001, "batch_size": 64, "arch": "cnn", "dropout": 0.2}, "finished"),
+    ("mnist", "higher-lr", "max", {"lr": 0.01, "batch_size": 64, "arch": "cnn", "dropout": 0.2}, "finished"),
+    ("mnist", "wide-mlp", "max", {"lr": 0.001, "batch_size": 128, "arch": "mlp", "dropout": 0.5}, "failed"),
+    ("mnist", "long-schedule", "ada", {"lr": 0.0005, "batch_size": 64, "arch": "cnn", "dropout": 0.1}, "running"),
+    ("cifar10", "resnet18", "ada", {"lr": 0.1, "batch_size": 256, "arch": "resnet18", "augment": True}, "finished"),
+    ("cifar10", "resnet18-no-augment", "max", {"lr": 0.1, "batch_size": 256, "arch": "resnet18", "augment": False}, "finished"),
+]
+
+
+def _curves(config, steps, seed):
+    """Plausible training curves: loss falls faster with a higher rate, with noise and a spike."""
+    rng = random.Random(seed)
+    speed = 40 + 4000 * config["lr"] if config["lr"] < 0.05 else 120
+    floor = 0.05 + (0.15 if config.get("arch") == "mlp" else 0.0) + (0.1 if config.get("augment") is False else 0.0)
+    rows = []
+    start = time.time() - steps * 2
+    for step in range(steps):
+        loss = floor + 2.3 * math.exp(-step / speed) + rng.gauss(0, 0.03)
+        if step == steps // 3:
+            loss += 0.8  # a spike the sampled charts must keep
+        val_loss = loss + 0.05 + 0.0004 * step * (config.get("dropout", 0.3) < 0.15)
+        acc = max(0.0, min(1.0, 1 - loss / 2.4 + rng.gauss(0, 0.005)))
+        rows.append({"step": step, "ts": start + step * 2, "values": {"loss": loss, "val_loss": val_loss, "acc": acc}})
+    return rows
+
+
+def _demo_experiments(team, people, bot):
+    from experiments import services as experiment_services
+
+    projects = {
+        "mnist": experiment_services.project_create(
+            team=team, name="mnist", creator=people["ada"], description="Digit classifiers: the team's warm-up benchmark."
+        ),
+        "cifar10": experiment_services.project_create(
+            team=team, name="cifar10", creator=people["max"], description="Image classification on CIFAR-10.", visibility="public"
+        ),
+    }
+    for n, (project, name, creator, config, state) in enumerate(RUN_PLANS):
+        run = experiment_services.run_create(
+            project=projects[project], actor=people[creator], name=name, config=config,
+            tags=["demo", config["arch"]], group="sweep-1" if project == "mnist" else "", job_type="train", host="gpu-box-1",
+        )
+        steps = 300 if state != "failed" else 120
+        rows = _curves(config, steps, seed=n)
+        for offset in range(0, len(rows), 1000):
+            experiment_services.history_append(run=run, rows=rows[offset : offset + 1000])
+        system = [
+            {"step": i, "ts": rows[0]["ts"] + i * 15, "values": {"cpu": 55 + 30 * math.sin(i / 5), "memory": 40 + i * 0.1, "gpu.0.util": 80 + 10 * math.cos(i / 3)}}
+            for i in range(40)
+        ]
+        experiment_services.history_append(run=run, rows=system, kind="system")
+        experiment_services.logs_append(run=run, lines=[f"epoch {e}: loss {rows[min(len(rows) - 1, e * 30)]['values']['loss']:.3f}" for e in range(10)])
+        best = max(row["values"]["acc"] for row in rows)
+        if state != "running":
+            experiment_services.run_update(run=run, state=state, summary={"best_acc": round(best, 4)})
+    nightly = experiment_services.run_create(project=projects["mnist"], actor=bot, username="max", name="nightly-2026-11-25", config=RUN_PLANS[0][3], tags=["nightly"], job_type="train")
+    experiment_services.history_append(run=nightly, rows=_curves(RUN_PLANS[0][3], 200, seed=99))
+    experiment_services.run_update(run=nightly, state="finished")
+
+    architecture = ContentFile(b"conv(32) -> conv(64) -> dense(128) -> dense(10)\n", name="summary.txt")
+    experiment_services.file_save(run=nightly, path="model/summary.txt", upload=architecture)
 
 
 SIGN_INS = [
     ("operator", OPERATOR_PASSWORD, "system admin: /admin/ and every setting"),
-    ("ada", DEMO_PASSWORD, "admin of the team demo-lab and of the organization demo-org"),
+    ("ada", DEMO_PASSWORD, "admin of the team demo-lab (projects mnist, cifar10) and of the organization demo-org"),
     ("max", DEMO_PASSWORD, "member of demo-lab"),
     ("vera", DEMO_PASSWORD, "view-only member of demo-lab"),
 ]

@@ -14,6 +14,7 @@ from .api import api, api_not_found
 urlpatterns = [
     path("", views.home, name="home"),
     path("health", views.health, name="health"),
+    path("favicon.ico", views.favicon),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("settings/", account_views.settings_page, name="settings"),

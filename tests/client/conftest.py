@@ -1,0 +1,72 @@
+"""The Python client against the real server (pytest-django's live_server)."""
+
+import json
+import socket
+import time
+import urllib.request
+from types import SimpleNamespace
+
+import pytest
+
+import teamsite.client as ts
+from teams.services import organization_create, team_create
+from tests import factories
+
+ENV = ["TEAMSITE_BASE_URL", "TEAMSITE_API_KEY", "TEAMSITE_TEAM", "TEAMSITE_PROJECT", "TEAMSITE_USERNAME", "TEAMSITE_USER_EMAIL"]
+
+
+@pytest.fixture
+def site(live_server, settings, monkeypatch):
+    """A team `vision` whose admin holds an API key, served at site.url."""
+    settings.ALLOWED_HOSTS = ["*"]
+    for name in ENV:
+        monkeypatch.delenv(name, raising=False)
+    admin = factories.user(username="ada")
+    org = organization_create(slug="acme", name="Acme", admin=admin)
+    team = team_create(organization=org, slug="vision", name="Vision", creator=admin)
+    started = []
+
+    def start(**options):
+        options.setdefault("project", "mnist")
+        options.setdefault("team", "vision")
+        options.setdefault("base_url", live_server.url)
+        options.setdefault("api_key", key)
+        options.setdefault("capture_console", False)
+        options.setdefault("system_metrics_interval", None)
+        run = ts.init(**options)
+        started.append(run)
+        return run
+
+    key = factories.api_key(admin)
+    yield SimpleNamespace(url=live_server.url, admin=admin, org=org, team=team, key=key, start=start)
+    for run in started:  # a failing test must not leave a thread or a console tee behind
+        run.finish(timeout=2)
+
+
+def api_get(site, path, *, raw=False, key=None):
+    request = urllib.request.Request(f"{site.url}/api/v1{path}", headers={"Authorization": f"Bearer {key or site.key}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        body = response.read()
+    return body if raw else json.loads(body)
+
+
+def run_path(run):
+    return f"/teams/{run.team}/projects/{run.project}/runs/{run.run_id}"
+
+
+def wait_for(condition, timeout=10.0, interval=0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    return condition()
+
+
+def dead_url():
+    """A local port nobody listens on: connections are refused at once."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
