@@ -10,12 +10,8 @@ def user_for_api_key(key: str) -> tuple[User, ApiKey] | None:
     parts = key.split("_")
     if len(parts) < 3 or parts[0] != "ts":
         return None
-    api_key = (
-        ApiKey.objects.active()
-        .select_related("user")
-        .filter(prefix=parts[1], user__is_active=True)
-        .first()
-    )
+    found = list(ApiKey.objects.active().select_related("user").filter(prefix=parts[1], user__is_active=True).order_by()[:1])
+    api_key = found[0] if found else None
     if api_key is None or not hmac.compare_digest(api_key.digest, key_digest(key)):
         return None
     return api_key.user, api_key

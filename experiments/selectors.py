@@ -20,11 +20,27 @@ def projects_of(user, team):
 
 
 def project_by_name(team, name) -> Project | None:
-    return Project.objects.select_related("team", "team__organization", "created_by").filter(team=team, name=name).first()
+    found = list(Project.objects.select_related("created_by").filter(team=team, name=name).order_by()[:1])
+    if found:
+        found[0].team = team
+    return found[0] if found else None
 
 
 def run_by_id(project, run_id) -> Run | None:
-    return Run.objects.select_related("project", "project__team", "created_by", "logged_by").filter(project=project, run_id=run_id).first()
+    found = list(Run.objects.select_related("created_by", "logged_by").filter(project=project, run_id=run_id)[:1])
+    if found:
+        found[0].project = project
+    return found[0] if found else None
+
+
+def run_for_logging(team_slug, project_name, run_id) -> Run | None:
+    """The run a client writes to, with its project and team, in one query (the logging hot path)."""
+    found = list(
+        Run.objects.select_related("project__team")
+        .filter(project__team__slug=team_slug, project__name=project_name, run_id=run_id)
+        .order_by()[:1]
+    )
+    return found[0] if found else None
 
 
 RUN_ORDERS = {"created_at", "-created_at", "name", "-name", "state", "-state"}

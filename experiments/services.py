@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -333,104 +333,177 @@ def _bad_rows(message):
 
 
 def parse_rows(rows) -> tuple[dict[str, array], int]:
-    """Validate rows [{step, values: {key: number}, ts?}] into flat (step, ts, value) per key."""
+    """Validate rows [{step, values: {key: number}, ts?}] into flat (step, ts, value) per key.
+
+    This runs for every point a script logs, so it trades a little elegance for
+    speed: exact type checks, a set of names already validated, plain lists.
+    """
     if not isinstance(rows, list):
         raise _bad_rows("rows is a list of {step, values, ts?} objects.")
+    if len(rows) > MAX_POINTS_PER_REQUEST:
+        raise TooLarge(f"A request may carry at most {MAX_POINTS_PER_REQUEST:,} points; send smaller batches.")
     now = timezone.now().timestamp()
-    by_key: dict[str, array] = {}
-    last_step: dict[str, float] = {}
+    lists: dict[str, list] = {}
+    last_step: dict[str, int] = {}
+    good_keys: set = set()
     points = 0
+    number = (float, int)
     for n, row in enumerate(rows, start=1):
-        if not isinstance(row, dict):
+        if type(row) is not dict:
             raise _bad_rows(f"Row {n} is not an object.")
-        step, values, ts = row.get("step"), row.get("values"), row.get("ts", now)
-        if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+        step = row.get("step")
+        values = row.get("values")
+        ts = row.get("ts", now)
+        if type(step) is not int or step < 0:
             raise _bad_rows(f"Row {n}: step must be a whole number of at least 0.")
-        if isinstance(ts, bool) or not isinstance(ts, (int, float)) or not math.isfinite(ts):
+        if type(ts) not in number or not math.isfinite(ts):
             raise _bad_rows(f"Row {n}: ts must be seconds since the epoch.")
-        if not isinstance(values, dict) or not values:
+        if type(values) is not dict or not values:
             raise _bad_rows(f"Row {n}: values must be an object of metric names to numbers.")
+        points += len(values)
         for key, value in values.items():
-            if not key or len(key) > MAX_KEY_LENGTH:
-                raise _bad_rows(f"Row {n}: metric names are 1 to {MAX_KEY_LENGTH} characters.")
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
+            if type(value) not in number:
                 raise _bad_rows(f"Row {n}: {key} must be a number, not {type(value).__name__} {str(value)[:40]!r}.")
-            if key in last_step and step < last_step[key]:
-                raise _bad_rows(f"Row {n}: {key} goes back from step {last_step[key]:g} to {step}; steps must not decrease.")
+            target = lists.get(key)
+            if target is None:
+                if key not in good_keys:
+                    if not key or len(key) > MAX_KEY_LENGTH:
+                        raise _bad_rows(f"Row {n}: metric names are 1 to {MAX_KEY_LENGTH} characters.")
+                    good_keys.add(key)
+                target = lists[key] = []
+            elif step < last_step[key]:
+                raise _bad_rows(f"Row {n}: {key} goes back from step {last_step[key]} to {step}; steps must not decrease.")
             last_step[key] = step
-            by_key.setdefault(key, array("d")).extend((step, ts, float(value)))
-            points += 1
-        if points > MAX_POINTS_PER_REQUEST:
-            raise TooLarge(f"A request may carry at most {MAX_POINTS_PER_REQUEST:,} points; send smaller batches.")
-    return by_key, points
+            target += (step, ts, value)
+    if points > MAX_POINTS_PER_REQUEST:
+        raise TooLarge(f"A request may carry at most {MAX_POINTS_PER_REQUEST:,} points; send smaller batches.")
+    return {key: array("d", values) for key, values in lists.items()}, points
 
 
 @transaction.atomic
 def history_append(*, run: Run, rows, kind: str = SeriesKind.HISTORY, batch_id: str | None = None) -> int:
-    """Append a batch of points to a run; returns how many were accepted (0 for a repeated batch)."""
+    """Append a batch of points to a run; returns how many were accepted (0 for a repeated batch).
+
+    The hot path of the product: written as a handful of plain SQL statements
+    (portable between SQLite and PostgreSQL) rather than ORM queries, whose
+    construction would cost more than the writes themselves.
+    """
     by_key, points = parse_rows(rows)
-    run = Run.objects.select_for_update().get(pk=run.pk)
-    if run.state in FINAL_STATES:
-        raise Conflict(f"The run {run.run_id} is {run.state}; it takes no more data.")
+    store = _HistoryStore(connection)
+    state, summary = store.lock_run(run.pk)
+    if state in FINAL_STATES:
+        raise Conflict(f"The run {run.run_id} is {state}; it takes no more data.")
     if batch_id is not None:
         batch_id = str(batch_id)[:128]
-        if HistoryBatch.objects.filter(run=run, kind=kind, batch_id=batch_id).exists():
+        if store.batch_seen(run.pk, kind, batch_id):
             return 0
-    existing = {s.key: s for s in MetricSeries.objects.filter(run=run, kind=kind, key__in=list(by_key))}
+    series = store.series(run.pk, kind, list(by_key))
     for key, flat in by_key.items():
-        series = existing.get(key)
-        if series is not None and series.last_step is not None and flat[0] < series.last_step:
-            raise _bad_rows(f"{key} goes back from step {series.last_step:g} to {flat[0]:g}; steps must not decrease.")
-    new = [MetricSeries(run=run, kind=kind, key=key) for key in by_key if key not in existing]
-    if new:
-        MetricSeries.objects.bulk_create(new)
-        existing.update({s.key: s for s in MetricSeries.objects.filter(run=run, kind=kind, key__in=[s.key for s in new])})
-    _write_points(existing, by_key)
+        known = series.get(key)
+        if known is not None and known[2] is not None and flat[0] < known[2]:
+            raise _bad_rows(f"{key} goes back from step {known[2]:g} to {flat[0]:g}; steps must not decrease.")
+    missing = [key for key in by_key if key not in series]
+    if missing:
+        MetricSeries.objects.bulk_create([MetricSeries(run_id=run.pk, kind=kind, key=key) for key in missing])
+        series.update(store.series(run.pk, kind, missing))
+    store.write(series, by_key)
     if batch_id is not None:
-        HistoryBatch.objects.create(run=run, kind=kind, batch_id=batch_id, accepted=points)
-    fields = {"heartbeat_at": timezone.now()}
-    if run.state == RunState.CRASHED:
-        fields["state"] = RunState.RUNNING
+        store.remember_batch(run.pk, kind, batch_id, points)
+    new_summary = None
     if kind == SeriesKind.HISTORY:
         # the summary keeps each metric's last value unless the script sets it otherwise
-        summary = dict(run.summary)
+        new_summary = dict(summary)
         for key, flat in by_key.items():
             value = flat[-1]
-            summary[key] = value if math.isfinite(value) else None
-        fields["summary"] = summary
-    Run.objects.filter(pk=run.pk).update(**fields)
+            new_summary[key] = value if math.isfinite(value) else None
+    store.touch_run(run.pk, revive=state == RunState.CRASHED, summary=new_summary)
     return points
 
 
-def _write_points(series_by_key: dict[str, MetricSeries], by_key: dict[str, array]):
-    slots = Q()
-    wanted = False
-    for key, series in series_by_key.items():
-        if key not in by_key:
-            continue
-        for level, seq in history.tail_slots(series.count):
-            slots |= Q(series_id=series.pk, level=level, seq=seq)
-            wanted = True
-    tails: dict[tuple[int, int], array] = {}
-    if wanted:
-        for series_id, level, data in MetricChunk.objects.filter(slots).values_list("series_id", "level", "data"):
-            tails[(series_id, level)] = history.unpack(data)
-    stale = Q()
-    fresh = []
-    for key, flat in by_key.items():
-        series = series_by_key[key]
-        mine = {level: data for (series_id, level), data in tails.items() if series_id == series.pk}
-        count, windows = history.append(series.count, mine, flat)
-        for level, (start, entries) in windows.items():
-            stale |= Q(series_id=series.pk, level=level, seq__gte=start // history.CHUNK)
-            for seq, n, part in history.split_blocks(level, start, entries):
-                fresh.append(MetricChunk(series_id=series.pk, level=level, seq=seq, n=n, data=history.pack(part)))
-        series.count = count
-        series.last_step = flat[-3]
-        series.last_value = flat[-1] if math.isfinite(flat[-1]) else None
-    MetricChunk.objects.filter(stale).delete()
-    MetricChunk.objects.bulk_create(fresh, batch_size=500)
-    MetricSeries.objects.bulk_update([series_by_key[key] for key in by_key], ["count", "last_step", "last_value"])
+class _HistoryStore:
+    """The SQL of history_append, in one place."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.run_table = Run._meta.db_table
+        self.series_table = MetricSeries._meta.db_table
+        self.chunk_table = MetricChunk._meta.db_table
+        self.batch_table = HistoryBatch._meta.db_table
+        self.lock = " FOR UPDATE" if conn.features.has_select_for_update else ""
+
+    def lock_run(self, run_pk):
+        with self.conn.cursor() as cursor:
+            cursor.execute(f"SELECT state, summary FROM {self.run_table} WHERE id = %s{self.lock}", [run_pk])
+            row = cursor.fetchone()
+        if row is None:
+            raise Run.DoesNotExist
+        summary = Run._meta.get_field("summary").from_db_value(row[1], None, self.conn)
+        return row[0], summary or {}
+
+    def batch_seen(self, run_pk, kind, batch_id):
+        with self.conn.cursor() as cursor:
+            cursor.execute(
+                f"SELECT 1 FROM {self.batch_table} WHERE run_id = %s AND kind = %s AND batch_id = %s", [run_pk, kind, batch_id]
+            )
+            return cursor.fetchone() is not None
+
+    def series(self, run_pk, kind, keys):
+        """{key: [id, count, last_step]} for the run's series among `keys`."""
+        found = {}
+        with self.conn.cursor() as cursor:
+            for offset in range(0, len(keys), 500):
+                part = keys[offset : offset + 500]
+                marks = ", ".join(["%s"] * len(part))
+                cursor.execute(
+                    f"SELECT key, id, count, last_step FROM {self.series_table} WHERE run_id = %s AND kind = %s AND key IN ({marks})",
+                    [run_pk, kind, *part],
+                )
+                for key, pk, count, last in cursor.fetchall():
+                    found[key] = [pk, count, last]
+        return found
+
+    def write(self, series, by_key):
+        slots = [(series[key][0], level, seq) for key in by_key for level, seq in history.tail_slots(series[key][1])]
+        tails = {}
+        with self.conn.cursor() as cursor:
+            for offset in range(0, len(slots), 300):
+                part = slots[offset : offset + 300]
+                where = " OR ".join(["(series_id = %s AND level = %s AND seq = %s)"] * len(part))
+                cursor.execute(f"SELECT series_id, level, data FROM {self.chunk_table} WHERE {where}", [v for slot in part for v in slot])
+                for series_id, level, data in cursor.fetchall():
+                    tails[(series_id, level)] = history.unpack(data)
+            stale, fresh, updates = [], [], []
+            for key, flat in by_key.items():
+                pk, count, _ = series[key]
+                mine = {level: data for (series_id, level), data in tails.items() if series_id == pk}
+                new_count, windows = history.append(count, mine, flat)
+                for level, (start, entries) in windows.items():
+                    stale.append((pk, level, start // history.CHUNK))
+                    for seq, n, part in history.split_blocks(level, start, entries):
+                        fresh.append((pk, level, seq, n, history.pack(part)))
+                last_value = flat[-1] if math.isfinite(flat[-1]) else None
+                updates.append((new_count, flat[-3], last_value, pk))
+            for offset in range(0, len(stale), 300):
+                part = stale[offset : offset + 300]
+                where = " OR ".join(["(series_id = %s AND level = %s AND seq >= %s)"] * len(part))
+                cursor.execute(f"DELETE FROM {self.chunk_table} WHERE {where}", [v for slot in part for v in slot])
+            cursor.executemany(f"INSERT INTO {self.chunk_table} (series_id, level, seq, n, data) VALUES (%s, %s, %s, %s, %s)", fresh)
+            cursor.executemany(f"UPDATE {self.series_table} SET count = %s, last_step = %s, last_value = %s WHERE id = %s", updates)
+
+    def remember_batch(self, run_pk, kind, batch_id, points):
+        HistoryBatch.objects.create(run_id=run_pk, kind=kind, batch_id=batch_id, accepted=points)
+
+    def touch_run(self, run_pk, *, revive, summary):
+        now = Run._meta.get_field("heartbeat_at").get_db_prep_value(timezone.now(), self.conn)
+        sets, params = ["heartbeat_at = %s"], [now]
+        if revive:
+            sets.append("state = %s")
+            params.append(RunState.RUNNING)
+        if summary is not None:
+            sets.append("summary = %s")
+            params.append(Run._meta.get_field("summary").get_db_prep_value(summary, self.conn))
+        with self.conn.cursor() as cursor:
+            cursor.execute(f"UPDATE {self.run_table} SET {', '.join(sets)} WHERE id = %s", [*params, run_pk])
 
 
 # --- Logs, files, alerts ------------------------------------------------------------------

@@ -12,6 +12,7 @@ a missing object), what they can see but may not do is a 403 naming the scope.
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.utils.functional import cached_property
 from django.http import Http404
 
 from . import roles
@@ -68,7 +69,8 @@ class TeamAccess:
 def _membership(user, team):
     if not (user and user.is_authenticated and user.is_active and team is not None and team.pk):
         return None
-    return Membership.objects.select_related("custom_role").filter(team=team, user=user).first()
+    found = list(Membership.objects.select_related("custom_role").filter(team=team, user=user).order_by()[:1])
+    return found[0] if found else None
 
 
 def team_access(user, team) -> TeamAccess:
@@ -90,15 +92,13 @@ class ProjectAccess:
     """What one user may do in one project: team role, visibility and guardian grants combined."""
 
     def __init__(self, user, project, team=None):
-        from guardian.core import ObjectPermissionChecker
-
         self.user = user
         self.project = project
         self.team_access = team if team is not None else TeamAccess(user, project.team)
-        signed_in = bool(user and user.is_authenticated and user.is_active)
-        self._checker = ObjectPermissionChecker(user) if signed_in else None
+        self._signed_in = bool(user and user.is_authenticated and user.is_active)
+        self._checker = None
         if is_system_admin(user):
-            self.scopes = ALL_SCOPES
+            self.base_scopes = ALL_SCOPES
             return
         scopes = self.team_access.scopes if self.team_access.is_member else frozenset()
         if project.visibility == "restricted" and scopes:
@@ -107,26 +107,46 @@ class ProjectAccess:
                 scopes = frozenset()
         if not scopes and project.visibility in ("public", "open"):
             scopes = VISITOR_SCOPES
-            if project.visibility == "open" and signed_in:
+            if project.visibility == "open" and self._signed_in:
                 scopes = scopes | (OPEN_PROJECT_SERVICE_SCOPES if user.is_service else OPEN_PROJECT_SCOPES)
-        if scopes and self._has_perm("manage_project", project):
-            scopes = scopes | {"project:manage"}  # the project's creator
-        self.scopes = frozenset(scopes)
+        self.base_scopes = frozenset(scopes)
+
+    @cached_property
+    def scopes(self):
+        """Every scope, including project:manage held by the project's creator (a guardian grant).
+
+        The grant is looked up only when someone asks, so the logging hot path,
+        which never does, costs no guardian query.
+        """
+        if "project:manage" in self.base_scopes or not self.base_scopes:
+            return self.base_scopes
+        if self._has_perm("manage_project", self.project):
+            return self.base_scopes | {"project:manage"}
+        return self.base_scopes
+
+    def _checker_for_user(self):
+        if self._checker is None:
+            from guardian.core import ObjectPermissionChecker
+
+            self._checker = ObjectPermissionChecker(self.user)
+        return self._checker
 
     def _has_perm(self, codename, obj):
-        return bool(self._checker and self._checker.has_perm(codename, obj))
+        return self._signed_in and self._checker_for_user().has_perm(codename, obj)
 
     def prefetch_runs(self, runs):
         """Load run ownership grants for a page of runs in one query (never has_perm per row)."""
-        if self._checker is not None and runs:
-            self._checker.prefetch_perms(runs)
+        if self._signed_in and runs:
+            self._checker_for_user().prefetch_perms(runs)
 
     @property
     def visible(self):
-        return bool(self.scopes)
+        return bool(self.base_scopes)
 
     def can(self, scope) -> bool:
-        return scope in self.scopes
+        if scope == "project:manage":
+            return scope in self.scopes
+        return scope in self.base_scopes
 
     def require(self, scope):
         if not self.visible:

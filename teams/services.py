@@ -121,14 +121,22 @@ def team_create(*, organization: Organization, slug: str, name: str, creator: Us
     return team
 
 
+@transaction.atomic
 def team_update(*, team: Team, **changes) -> Team:
+    """Change a team's settings. Turning on "projects stay inside the team" moves
+    its public and open projects to team visibility."""
+    from experiments.services import projects_keep_inside
+
     allowed = {"name", "intro", "links", "projects_stay_inside"}
+    closing = changes.get("projects_stay_inside") is True and not team.projects_stay_inside
     for field, value in changes.items():
         if field not in allowed:
             raise ValueError(field)
         setattr(team, field, value.strip() if isinstance(value, str) else value)
     team.full_clean(exclude=["organization"], validate_unique=False, validate_constraints=False)
     team.save()
+    if closing:
+        projects_keep_inside(team=team)
     return team
 
 

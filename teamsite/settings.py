@@ -123,7 +123,6 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers continue while a run's history is written; IMMEDIATE
         # takes the write lock at BEGIN so concurrent writers wait instead of failing.
