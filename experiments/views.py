@@ -210,7 +210,7 @@ def workspace(request, team, project):
         "states": RunState.choices,
         "metric_keys": selectors.project_metric_keys(project),
         "panels": project.panels,
-        "chart_runs": chart_runs(project, page_runs),
+        "chart_runs_json": json.dumps(chart_runs(project, page_runs)),
         "panel_form": PanelForm(),
         "base_url": request.build_absolute_uri("/").rstrip("/"),
     }

@@ -444,6 +444,15 @@ class Summary(_SyncedDict):
     _field = "summary"
 
 
+def _system_sampler():
+    """teamsite/_sysmetrics.py, inside the package or copied next to this file."""
+    try:
+        from ._sysmetrics import SystemSampler
+    except ImportError:
+        from _sysmetrics import SystemSampler  # type: ignore[no-redef]
+    return SystemSampler()
+
+
 # --- Console capture -------------------------------------------------------------------
 
 
@@ -594,9 +603,7 @@ class Run:
         self._sample_interval = float(system_metrics_interval or 0)
         if self._sample_interval > 0:
             try:
-                from teamsite._sysmetrics import SystemSampler
-
-                self._sampler = SystemSampler()
+                self._sampler = _system_sampler()
             except Exception as exc:  # pragma: no cover - never stop a run over metrics
                 logger.debug("system metrics are off: %s", exc)
         self._next_sample = time.monotonic() + self._sample_interval
@@ -710,14 +717,13 @@ class Run:
         if backwards is not None:
             if count <= 10:
                 more = " (further ones are dropped without a warning)" if count == 10 else ""
-                self._warn(f"teamsite: step {step} is lower than the last step {backwards}; these metrics were dropped{more}.", stacklevel=3)
+                self._warn(f"teamsite: step {step} is lower than the last step {backwards}; these metrics were dropped{more}.")
             return
         if dropped:
             self._warn_once(
                 "overflow",
                 f"teamsite: more than {self.max_buffered_points:,} points are waiting for the server; "
                 "the oldest points are being dropped (this is said once).",
-                stacklevel=3,
             )
         if wake:
             self._wake.set()

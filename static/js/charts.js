@@ -5,9 +5,17 @@
 (function () {
   "use strict";
 
-  var source = document.getElementById("chart-runs");
+  // The runs come from <script id="chart-runs"> or, on the workspace, from the
+  // runs table itself (data-chart-runs), so a filtered table brings its own.
+  function findSource() {
+    return document.querySelector("[data-chart-runs]") || document.getElementById("chart-runs");
+  }
+  function readRuns(el) {
+    return JSON.parse(el.hasAttribute("data-chart-runs") ? el.getAttribute("data-chart-runs") : el.textContent);
+  }
+  var source = findSource();
   if (!source || !window.uPlot) return;
-  var allRuns = JSON.parse(source.textContent);
+  var allRuns = readRuns(source);
   var cache = {};
   var charts = [];
 
@@ -119,10 +127,13 @@
   document.addEventListener("change", function (event) {
     if (event.target.matches('.runs-table input[name="runs"]')) drawAll();
   });
-  document.body.addEventListener("htmx:afterSwap", function (event) {
-    if (event.detail.target && event.detail.target.id === "runs-table") {
-      var fresh = document.getElementById("chart-runs");
-      if (fresh) allRuns = JSON.parse(fresh.textContent);
+  // The runs table carries the chart runs with it: a filtered table redraws the charts.
+  document.body.addEventListener("htmx:afterSettle", function () {
+    var fresh = findSource();
+    if (fresh && fresh !== source) {
+      source = fresh;
+      allRuns = readRuns(fresh);
+      drawAll();
     }
   });
   var resizeTimer;

@@ -3,10 +3,12 @@
 import json
 import socket
 import time
+import urllib.error
 import urllib.request
 from types import SimpleNamespace
 
 import pytest
+from django.db import OperationalError
 
 import teamsite.client as ts
 from teams.services import organization_create, team_create
@@ -54,14 +56,39 @@ def run_path(run):
     return f"/teams/{run.team}/projects/{run.project}/runs/{run.run_id}"
 
 
+def _busy(exc):
+    """The test database is SQLite in memory with a shared cache: a read that meets
+    a write from another live-server thread fails at once ("table is locked")
+    instead of waiting. Polls made while the client is sending just try again."""
+    if isinstance(exc, urllib.error.HTTPError):
+        return exc.code >= 500
+    return isinstance(exc, OperationalError) and "locked" in str(exc)
+
+
+def settle(action, tries=50):
+    """Run a server-side action while the client is busy, retrying lock clashes."""
+    for _ in range(tries - 1):
+        try:
+            return action()
+        except Exception as exc:
+            if not _busy(exc):
+                raise
+            time.sleep(0.05)
+    return action()
+
+
 def wait_for(condition, timeout=10.0, interval=0.05):
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
+    while True:
+        try:
+            value = condition()
+        except Exception as exc:
+            if not _busy(exc):
+                raise
+            value = None
+        if value or time.monotonic() >= deadline:
             return value
         time.sleep(interval)
-    return condition()
 
 
 def dead_url():

@@ -14,7 +14,7 @@ from experiments.models import Run, RunAlert, SeriesKind
 from teams.services import member_add, org_member_set, service_account_create
 from tests import factories
 
-from .conftest import api_get, dead_url, run_path, wait_for
+from .conftest import api_get, dead_url, run_path, settle, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -72,6 +72,28 @@ def test_init_log_finish_end_to_end(site):
         run.log({"loss": 0.1})
 
 
+def test_a_summary_value_the_script_sets_wins_over_later_logs(site):
+    run = site.start()
+    run.log({"acc": 0.9})
+    run.summary["acc"] = 0.99  # the best value, not the last one
+    run.log({"acc": 0.5})
+    run.log({"acc": 0.4})
+    run.finish()
+    assert api_get(site, run_path(run))["summary"]["acc"] == 0.99
+    assert run.summary["acc"] == 0.99
+
+
+def test_a_run_ended_on_the_server_takes_no_more_data(site):
+    run = site.start()
+    settle(lambda: services.run_update(run=server_run(run), state="finished"))
+    with pytest.warns(ts.TeamsiteWarning, match="no longer takes history"):
+        run.log({"x": 1})  # the training loop is not told: the sender warns and drops
+        assert wait_for(lambda: any("no longer takes history" in message for message in run.warnings), timeout=5)
+        run.log({"x": 2})
+        run.finish()
+    assert steps_of(run, "x") == []
+
+
 def test_explicit_and_implicit_steps(site):
     run = site.start()
     run.log({"x": 0})  # step 0
@@ -127,7 +149,7 @@ def test_stop_requested_from_the_web_page(site):
     called = []
     run = site.start(heartbeat_interval=0.2, on_stop=called.append)
     run.log({"loss": 1.0})
-    services.run_stop(run=server_run(run))
+    settle(lambda: services.run_stop(run=server_run(run)))
     assert wait_for(lambda: called, timeout=10), "on_stop was not called within 10 s"
     assert called == [run]
     assert run.stopped and run.state == "stopped"
@@ -144,7 +166,7 @@ def test_stop_requested_from_the_web_page(site):
 def test_stop_ends_a_with_block_as_stopped(site):
     with pytest.raises(ts.RunStopped):
         with site.start(heartbeat_interval=0.1) as run:
-            services.run_stop(run=server_run(run))
+            settle(lambda: services.run_stop(run=server_run(run)))
             deadline = time.monotonic() + 10
             while time.monotonic() < deadline:
                 run.log({"loss": 1.0})
