@@ -183,7 +183,8 @@ ROWS_BODY = {
 
 @router.get("/teams/{team}/projects", auth=optional_auth, summary="The team's projects the caller can see")
 def project_list(request, team: str):
-    return paginate(request, selectors.projects_of(request.auth, _team(team)), project_out)
+    order = "name" if request.GET.get("order") == "name" else "-created_at"  # lists are newest first (spec/api.md)
+    return paginate(request, selectors.projects_of(request.auth, _team(team), order=order), project_out)
 
 
 @router.post("/teams/{team}/projects", response={201: dict}, summary="Create a project")
@@ -415,7 +416,8 @@ def files_upload(request, team: str, project: str, run_id: str):
 def files_list(request, team: str, project: str, run_id: str):
     _, access, run = _run(request, team, project, run_id)
     access.require("run:view")
-    return paginate(request, run.files.all(), _file_out, default_limit=500)
+    files = run.files.order_by("path" if request.GET.get("order") == "path" else "-created_at")
+    return paginate(request, files, _file_out, default_limit=500)
 
 
 @router.get(P + "/runs/{run_id}/files/{path:path}", auth=optional_auth, summary="Download one file")

@@ -152,15 +152,24 @@ def sample(entries: array, level: int, buckets: int):
     total = len(entries) // entry_width
     size = max(1, math.ceil(total / buckets))
     for lo in range(0, total, size):
-        min_step, min_ts, min_value, max_step, max_ts, max_value = combine(entries, entry_width, lo, min(lo + size, total))
-        if min_step == max_step:
-            yield min_step, min_ts, min_value
-        elif min_step < max_step:
-            yield min_step, min_ts, min_value
-            yield max_step, max_ts, max_value
+        low, high = _split(combine(entries, entry_width, lo, min(lo + size, total)))
+        if _same(low, high):
+            yield low
+        elif (high[0], high[1]) < (low[0], low[1]):
+            yield high
+            yield low
         else:
-            yield max_step, max_ts, max_value
-            yield min_step, min_ts, min_value
+            yield low
+            yield high
+
+
+def _split(combined):
+    return combined[:3], combined[3:]
+
+
+def _same(a, b):
+    """The same point (NaN equal to NaN): a bucket whose min and max are one point yields it once."""
+    return all(x == y or (x != x and y != y) for x, y in zip(a, b))
 
 
 def raw_points(entries: array):

@@ -71,6 +71,8 @@ class Run(models.Model):
     logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     config = models.JSONField(default=dict, blank=True)
     summary = models.JSONField(default=dict, blank=True)
+    # Summary keys the script set itself: logging that metric no longer overwrites them.
+    pinned_summary_keys = models.JSONField(default=list, blank=True)
     tags = models.JSONField(default=list, blank=True)
     notes = models.TextField(blank=True, max_length=20_000)
     group = models.CharField(max_length=128, blank=True)
@@ -188,6 +190,7 @@ class RunAlert(models.Model):
     title = models.CharField(max_length=200)
     text = models.TextField(max_length=5000)
     level = models.CharField(max_length=8, choices=LEVELS)
+    sent = models.BooleanField(default=False, help_text="Emailed; repeats of the title wait for wait_duration after this.")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -13,10 +13,11 @@ from . import history
 from .models import LogLine, MetricChunk, MetricSeries, Project, Run, SeriesKind
 
 
-def projects_of(user, team):
+def projects_of(user, team, order="name"):
     """The team's projects `user` may see, with run counts and last activity (one query)."""
     visible = policy.visible(user, Project.objects.filter(team=team))
-    return visible.select_related("created_by").annotate(run_count=Count("runs"), last_run_at=Max("runs__created_at")).order_by("name")
+    annotated = visible.select_related("created_by").annotate(run_count=Count("runs"), last_run_at=Max("runs__created_at"))
+    return annotated.order_by(order, "-id") if order in ("name", "-created_at") else annotated.order_by("name")
 
 
 def project_by_name(team, name) -> Project | None:
@@ -146,7 +147,9 @@ def history_read(run, *, kind=SeriesKind.HISTORY, keys=None, samples=1000) -> di
         if samples and series.count > samples:
             buckets = max(1, samples // 2)
             level = history.choose_level(series.count, buckets)
-            points = history.sample(_level_entries(series, level), level, buckets)
+            points = list(history.sample(_level_entries(series, level), level, buckets))
+            if len(points) > samples:  # samples=1: one bucket, keep its maximum
+                points = [max(points, key=lambda p: (p[2] == p[2], p[2]))]
             sampled = True
         else:
             points = history.raw_points(_level_entries(series, 0))

@@ -70,6 +70,8 @@ def project_create(*, team: Team, name: str, creator: User, description: str = "
     project.save()
     if creator is not None and not creator.is_service:
         policy.grant_project_creator(creator, project)
+        if visibility == Visibility.RESTRICTED:
+            policy.access_list_add(project, creator)  # or its creator could not open it
     return project
 
 
@@ -81,6 +83,9 @@ def project_update(*, project: Project, **changes) -> Project:
             raise ValueError(field)
         if field == "visibility":
             _check_visibility(project.team, value)
+            creator = project.created_by
+            if value == Visibility.RESTRICTED and creator and Membership.objects.filter(team=project.team, user=creator).exists():
+                policy.access_list_add(project, creator)
         setattr(project, field, value.strip() if isinstance(value, str) else value)
     project.full_clean(exclude=["team", "created_by", "panels"], validate_constraints=False)
     if "name" in changes and Project.objects.filter(team=project.team, name__iexact=project.name).exclude(pk=project.pk).exists():
@@ -265,6 +270,9 @@ def run_update(*, run: Run, **changes) -> Run:
     for field, value in changes.items():
         if field in ("config", "summary"):
             setattr(run, field, _merge(getattr(run, field), value))
+            if field == "summary":
+                pinned = set(run.pinned_summary_keys) | {key for key, v in value.items() if v is not None}
+                run.pinned_summary_keys = sorted(pinned - {key for key, v in value.items() if v is None})
         elif field == "state":
             run.state = value
             run.finished_at = None if value == RunState.RUNNING else (run.finished_at or timezone.now())
@@ -390,7 +398,7 @@ def history_append(*, run: Run, rows, kind: str = SeriesKind.HISTORY, batch_id: 
     """
     by_key, points = parse_rows(rows)
     store = _HistoryStore(connection)
-    state, summary = store.lock_run(run.pk)
+    state, summary, pinned = store.lock_run(run.pk)
     if state in FINAL_STATES:
         raise Conflict(f"The run {run.run_id} is {state}; it takes no more data.")
     if batch_id is not None:
@@ -414,8 +422,9 @@ def history_append(*, run: Run, rows, kind: str = SeriesKind.HISTORY, batch_id: 
         # the summary keeps each metric's last value unless the script sets it otherwise
         new_summary = dict(summary)
         for key, flat in by_key.items():
-            value = flat[-1]
-            new_summary[key] = value if math.isfinite(value) else None
+            if key not in pinned:
+                value = flat[-1]
+                new_summary[key] = value if math.isfinite(value) else None
     store.touch_run(run.pk, revive=state == RunState.CRASHED, summary=new_summary)
     return points
 
@@ -433,12 +442,13 @@ class _HistoryStore:
 
     def lock_run(self, run_pk):
         with self.conn.cursor() as cursor:
-            cursor.execute(f"SELECT state, summary FROM {self.run_table} WHERE id = %s{self.lock}", [run_pk])
+            cursor.execute(f"SELECT state, summary, pinned_summary_keys FROM {self.run_table} WHERE id = %s{self.lock}", [run_pk])
             row = cursor.fetchone()
         if row is None:
             raise Run.DoesNotExist
-        summary = Run._meta.get_field("summary").from_db_value(row[1], None, self.conn)
-        return row[0], summary or {}
+        summary = Run._meta.get_field("summary").from_db_value(row[1], None, self.conn) or {}
+        pinned = Run._meta.get_field("pinned_summary_keys").from_db_value(row[2], None, self.conn) or []
+        return row[0], summary, set(pinned)
 
     def batch_seen(self, run_pk, kind, batch_id):
         with self.conn.cursor() as cursor:
@@ -580,9 +590,10 @@ def alert_create(*, run: Run, title: str, text: str, level: str, wait_duration: 
         errors["wait_duration"] = ["wait_duration is a number of seconds."]
     if errors:
         raise ValidationError(errors)
-    recent = RunAlert.objects.filter(run=run, title=title, created_at__gte=timezone.now() - timedelta(seconds=wait_duration)).exists()
-    alert = RunAlert.objects.create(run=run, title=title, text=text, level=level)
-    sent = not recent
+    since = timezone.now() - timedelta(seconds=wait_duration)
+    recently_sent = RunAlert.objects.filter(run=run, title=title, sent=True, created_at__gte=since).exists()
+    sent = not recently_sent
+    alert = RunAlert.objects.create(run=run, title=title, text=text, level=level, sent=sent)
     recipient = run.created_by.email if run.created_by and run.created_by.email else None
     if sent and recipient:
         subject = f"[{run.project}] {level.upper()}: {title}"

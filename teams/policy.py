@@ -107,8 +107,9 @@ class ProjectAccess:
                 scopes = frozenset()
         if not scopes and project.visibility in ("public", "open"):
             scopes = VISITOR_SCOPES
-            if project.visibility == "open" and self._signed_in:
-                scopes = scopes | (OPEN_PROJECT_SERVICE_SCOPES if user.is_service else OPEN_PROJECT_SCOPES)
+        if project.visibility == "open" and self._signed_in:
+            # any signed-in user, and any service account, may log runs to an open project
+            scopes = scopes | (OPEN_PROJECT_SERVICE_SCOPES if user.is_service else OPEN_PROJECT_SCOPES)
         self.base_scopes = frozenset(scopes)
 
     @cached_property
@@ -118,8 +119,8 @@ class ProjectAccess:
         The grant is looked up only when someone asks, so the logging hot path,
         which never does, costs no guardian query.
         """
-        if "project:manage" in self.base_scopes or not self.base_scopes:
-            return self.base_scopes
+        if "project:manage" in self.base_scopes or not self.base_scopes or not self.team_access.is_member:
+            return self.base_scopes  # nothing to add for those who cannot see it, or who left the team
         if self._has_perm("manage_project", self.project):
             return self.base_scopes | {"project:manage"}
         return self.base_scopes

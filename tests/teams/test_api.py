@@ -611,3 +611,24 @@ class TestDeleteTeam:
         error = error_of(as_user(team_admin).delete("/api/v1/teams/lab"), 403)
         assert error["code"] == "forbidden" and "system:delete_team" in error["message"]
         assert Team.objects.filter(slug="lab").exists()
+
+
+@pytest.mark.django_db
+def test_inviting_or_adding_an_admin_needs_team_manage(api_client):
+    from teams import services as team_services
+
+    boss = factories.user(username="boss-x")
+    org = team_services.organization_create(slug="esc", name="Esc", admin=boss)
+    team = team_services.team_create(organization=org, slug="esc-team", name="Esc", creator=boss)
+    role = team_services.custom_role_create(organization=org, name="recruiter", base="viewer", scopes=["team:invite"])
+    recruiter = factories.user(username="recruiter-x")
+    team_services.org_member_set(organization=org, user=recruiter, role="member")
+    team_services.member_add(team=team, user=recruiter, role=role.name)
+    newcomer = factories.user(username="newcomer-x")
+    team_services.org_member_set(organization=org, user=newcomer, role="member")
+    api_client.as_user(recruiter)
+    invite = api_client.post("/api/v1/teams/esc-team/invitations", {"email": "a@example.org", "role": "admin"})
+    assert invite.status_code == 403 and "team:manage" in invite.json()["error"]["message"]
+    add = api_client.put("/api/v1/teams/esc-team/members/newcomer-x", {"role": "admin"})
+    assert add.status_code == 403
+    assert api_client.put("/api/v1/teams/esc-team/members/newcomer-x", {"role": "viewer"}).status_code == 200
