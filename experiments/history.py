@@ -57,6 +57,13 @@ def width(level: int) -> int:
 
 def combine(src, entry_width: int, lo: int, hi: int):
     """The (min point, max point) of entries lo..hi-1 of a flat array, as six floats."""
+    if entry_width == RAW:
+        values = src[lo * RAW + 2 : hi * RAW : RAW]
+        total = sum(values)
+        if total == total:  # no NaN (and no inf - inf): min and max run in C
+            low = lo + values.index(min(values))
+            high = lo + values.index(max(values))
+            return (src[low * RAW], src[low * RAW + 1], src[low * RAW + 2], src[high * RAW], src[high * RAW + 1], src[high * RAW + 2])
     max_offset = 3 if entry_width == AGG else 0
     min_at = max_at = -1
     min_value = max_value = 0.0

@@ -35,13 +35,27 @@ def run_by_id(project, run_id) -> Run | None:
 
 
 def run_for_logging(team_slug, project_name, run_id) -> Run | None:
-    """The run a client writes to, with its project and team, in one query (the logging hot path)."""
-    found = list(
-        Run.objects.select_related("project__team")
-        .filter(project__team__slug=team_slug, project__name=project_name, run_id=run_id)
-        .order_by()[:1]
+    """The run a client writes to, with its project and team (the logging hot path).
+
+    Three raw single-row queries: cheaper than compiling one ORM join, which
+    matters for an endpoint a training script calls many times a second.
+    """
+    from teams.models import Team
+
+    teams = list(Team.objects.raw(f"SELECT * FROM {Team._meta.db_table} WHERE slug = %s", [team_slug]))
+    if not teams:
+        return None
+    projects = list(
+        Project.objects.raw(f"SELECT * FROM {Project._meta.db_table} WHERE team_id = %s AND name = %s", [teams[0].pk, project_name])
     )
-    return found[0] if found else None
+    if not projects:
+        return None
+    runs = list(Run.objects.raw(f"SELECT * FROM {Run._meta.db_table} WHERE project_id = %s AND run_id = %s", [projects[0].pk, run_id]))
+    if not runs:
+        return None
+    projects[0].team = teams[0]
+    runs[0].project = projects[0]
+    return runs[0]
 
 
 RUN_ORDERS = {"created_at", "-created_at", "name", "-name", "state", "-state"}

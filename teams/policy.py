@@ -69,8 +69,17 @@ class TeamAccess:
 def _membership(user, team):
     if not (user and user.is_authenticated and user.is_active and team is not None and team.pk):
         return None
-    found = list(Membership.objects.select_related("custom_role").filter(team=team, user=user).order_by()[:1])
-    return found[0] if found else None
+    # asked on every request: raw queries skip the ORM's query compilation
+    found = list(Membership.objects.raw(f"SELECT * FROM {Membership._meta.db_table} WHERE team_id = %s AND user_id = %s", [team.pk, user.pk]))
+    if not found:
+        return None
+    membership = found[0]
+    membership.team = team
+    if membership.custom_role_id:
+        membership.custom_role = CustomRole.objects.get(pk=membership.custom_role_id)
+    else:
+        membership.custom_role = None
+    return membership
 
 
 def team_access(user, team) -> TeamAccess:

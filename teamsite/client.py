@@ -138,6 +138,23 @@ logger = logging.getLogger("teamsite.client")
 # --- Errors ----------------------------------------------------------------------------
 
 
+def _steps_in_order(rows):
+    return all(a["step"] <= b["step"] for a, b in zip(rows, rows[1:]))
+
+
+def _columns(rows):
+    """Rows as the server's column form: one list per metric, null where a step lacks it."""
+    keys = {}
+    for row in rows:
+        for key in row["values"]:
+            keys.setdefault(key, None)
+    return {
+        "step": [row["step"] for row in rows],
+        "ts": [row.get("ts") or time.time() for row in rows],
+        "values": {key: [row["values"].get(key) for row in rows] for key in keys},
+    }
+
+
 class TeamsiteError(Exception):
     """The server refused something, or could not be reached when it mattered."""
 
@@ -849,7 +866,8 @@ class Run:
     def _post_rows(self, kind, rows, batch_id):
         """Send one batch of history ("history") or system metrics ("system")."""
         endpoint = "history" if kind == "history" else "system-metrics"
-        answer = self._transport.request("POST", f"{self._base}/{endpoint}", {"rows": rows, "batch_id": batch_id}, timeout=self._timeout())
+        body = {"columns": _columns(rows), "batch_id": batch_id} if _steps_in_order(rows) else {"rows": rows, "batch_id": batch_id}
+        answer = self._transport.request("POST", f"{self._base}/{endpoint}", body, timeout=self._timeout())
         return (answer or {}).get("accepted")
 
     def _take_history(self):
