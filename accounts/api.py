@@ -1,10 +1,10 @@
 """Identity and API keys: /api/v1/viewer, /users, /api-keys."""
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from ninja import Router, Schema, Status
 from pydantic import Field
 
+from teams import policy
 from teams.selectors import teams_of
 from teamsite.pagination import paginate
 
@@ -80,8 +80,7 @@ def viewer(request):
 
 @router.post("/users", response={201: UserOut}, summary="Create a user (system admins)")
 def user_create(request, payload: UserIn):
-    if not request.auth.is_superuser:
-        raise PermissionDenied("Only system admins may create users.")
+    policy.require(request.auth, "system:create_user")
     user = services.user_create(username=payload.username, email=payload.email, password=payload.password)
     return Status(201, {"username": user.username, "email": user.email})
 

@@ -15,7 +15,8 @@ try:  # orjson parses a large history batch several times faster; json is the fa
 except ImportError:  # pragma: no cover
     loads = json.loads
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, StreamingHttpResponse
 from ninja import Router, Schema, Status
 from pydantic import Field
@@ -118,11 +119,20 @@ def project_out(project, run_count=None, last_run_at=None):
         "visibility": project.visibility,
         "created_by": project.created_by.username if project.created_by else None,
         "created_at": project.created_at.isoformat(),
-        "run_count": run_count if run_count is not None else getattr(project, "run_count", project.runs.count()),
-        "last_run_at": (last_run_at or getattr(project, "last_run_at", None)).isoformat()
-        if (last_run_at or getattr(project, "last_run_at", None))
-        else None,
+        "run_count": _first_known(run_count, getattr(project, "run_count", None), project.runs.count),
+        "last_run_at": _iso(last_run_at or getattr(project, "last_run_at", None)),
     }
+
+
+def _first_known(*options):
+    for option in options:
+        if option is not None:
+            return option() if callable(option) else option
+    return None
+
+
+def _iso(moment):
+    return moment.isoformat() if moment else None
 
 
 def run_out(request, run):
@@ -279,16 +289,18 @@ def run_list(request, team: str, project: str, state: str = None, tag: str = Non
 @router.post(P + "/runs", response={201: dict}, summary="Start a run (creates the project when needed)")
 def run_create(request, team: str, project: str, payload: RunIn):
     found_team = _team(team)
-    found = selectors.project_by_name(found_team, project)
-    if found is None:
-        policy.team_access(request.auth, found_team).require("project:create")
-        found = services.project_create(team=found_team, name=project, creator=request.auth)
-    access = policy.project_access(request.auth, found)
-    access.require("run:log")
-    run = services.run_create(project=found, actor=request.auth, **payload.dict(exclude_none=True))
+    with transaction.atomic():  # a refused run leaves no new project behind
+        found = selectors.project_by_name(found_team, project)
+        if found is None:
+            policy.team_access(request.auth, found_team).require("project:create")
+            found = services.project_create(team=found_team, name=project, creator=request.auth)
+        access = policy.project_access(request.auth, found)
+        if not access.visible:
+            raise Http404(f"There is no project {team}/{project}.")
+        access.require("run:log")
+        run = services.run_create(project=found, actor=request.auth, **payload.dict(exclude_none=True))
     run.project = found
-    body = run_out(request, run)
-    return Status(201, body)
+    return Status(201, run_out(request, run))
 
 
 @router.get(P + "/runs/{run_id}", auth=optional_auth, response=dict, summary="A run")
@@ -303,9 +315,10 @@ def run_update(request, team: str, project: str, run_id: str, payload: RunPatch)
     _, access, run = _run(request, team, project, run_id)
     changes = payload.dict(exclude_none=True)
     access.require("run:view")
-    if set(changes) & {"config", "summary", "state", "name"}:
-        if not (access.is_logger(run) and access.can("run:log")) and not access.can("run:delete_any"):
-            raise policy.PermissionDenied("Only the account that logs this run, or a team admin (run:delete_any), may change its config, summary, state or name.")
+    if set(changes) & {"config", "summary", "state", "name"} and not access.can_edit_run(run):
+        raise PermissionDenied(
+            "Only the account that logs this run, or a team admin (run:delete_any), may change its config, summary, state or name."
+        )
     if set(changes) & {"notes", "tags"}:
         access.require("run:edit_workspace")
     run = services.run_update(run=run, **changes)
@@ -337,10 +350,12 @@ def run_heartbeat(request, team: str, project: str, run_id: str):
 @router.post(P + "/runs/{run_id}/move", response=dict, summary="Move a run to another project")
 def run_move(request, team: str, project: str, run_id: str, payload: MoveIn):
     _, access, run = _run(request, team, project, run_id)
-    if not (access.owns(run) or access.can("run:delete_any")):
-        raise policy.PermissionDenied("Only the run's creator or a team admin may move it.")
+    if not access.can_move(run):
+        raise PermissionDenied("Only the run's creator (while they may log here) or a team admin may move it.")
     target_team, _, target_name = payload.project.rpartition("/")
-    target, target_access = _project(request, target_team or team, target_name)
+    if target_team and target_team != team:
+        raise ValidationError({"project": ["Runs move between projects of the same team."]})
+    target, target_access = _project(request, team, target_name)
     target_access.require("run:log")
     run = services.run_move(run=run, target=target)
     return run_out(request, selectors.run_by_id(target, run.run_id))

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+import re
 from array import array
+
+from django.core.exceptions import ValidationError
 
 from django.db.models import Count, Max, Q
 
@@ -16,7 +19,7 @@ from .models import LogLine, MetricChunk, MetricSeries, Project, Run, SeriesKind
 def projects_of(user, team, order="name"):
     """The team's projects `user` may see, with run counts and last activity (one query)."""
     visible = policy.visible(user, Project.objects.filter(team=team))
-    annotated = visible.select_related("created_by").annotate(run_count=Count("runs"), last_run_at=Max("runs__created_at"))
+    annotated = visible.select_related("created_by", "team").annotate(run_count=Count("runs"), last_run_at=Max("runs__created_at"))
     return annotated.order_by(order, "-id") if order in ("name", "-created_at") else annotated.order_by("name")
 
 
@@ -58,6 +61,8 @@ def run_for_logging(team_slug, project_name, run_id) -> Run | None:
     return runs[0]
 
 
+CONFIG_KEY = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+NUMBER = r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$"
 RUN_ORDERS = {"created_at", "-created_at", "name", "-name", "state", "-state"}
 
 
@@ -78,6 +83,8 @@ def runs_of(project, *, state=None, tag=None, group=None, q=None, config=None, o
     if tag:
         runs = runs.filter(tags__contains=[tag]) if _json_contains_supported() else runs.filter(tags__icontains=f'"{tag}"')
     for key, raw in (config or {}).items():
+        if not CONFIG_KEY.fullmatch(key) or "__" in key:
+            raise ValidationError({"config": [f"“{key}” is not a config key to filter on (letters, digits, _ - and dots)."]})
         runs = runs.filter(_config_equals(key, raw))
     return _ordered(runs, order)
 
@@ -114,7 +121,15 @@ def _ordered(runs, order):
         from django.db.models import FloatField
         from django.db.models.functions import Cast
 
-        runs = runs.annotate(_sort=Cast(KT(f"summary__{key}"), FloatField()))
+        from django.db.models import Case, When
+
+        if not CONFIG_KEY.fullmatch(key) or "__" in key:
+            return runs.order_by("-created_at", "-id")
+        # only numbers sort; a run whose value is text or missing goes last (PostgreSQL
+        # refuses to cast text to a number, SQLite would quietly make it 0)
+        runs = runs.annotate(_raw=KT(f"summary__{key}")).annotate(
+            _sort=Case(When(_raw__regex=NUMBER, then=Cast("_raw", FloatField())), default=None, output_field=FloatField())
+        )
         column = F("_sort").desc(nulls_last=True) if order.startswith("-") else F("_sort").asc(nulls_last=True)
         return runs.order_by(column, "-created_at", "-id")
     if order not in RUN_ORDERS:

@@ -216,7 +216,7 @@ def run_create(
         project=project,
         run_id=run_id,
         name=(name or "").strip()[:128] or run_id,
-        config=config or {},
+        config=_finite(config or {}),
         tags=sorted(set(tags or [])),
         notes=notes or "",
         group=(group or "")[:128],
@@ -232,7 +232,9 @@ def run_create(
         with transaction.atomic():
             run.save()
     except IntegrityError:
-        raise Conflict(f"{project} already has a run with the id {run_id}.") from None
+        if Run.objects.filter(project=project, run_id=run_id).exists():
+            raise Conflict(f"{project} already has a run with the id {run_id}.") from None
+        raise
     policy.grant_run_owner(creator, run)
     return run
 
@@ -269,7 +271,8 @@ def run_update(*, run: Run, **changes) -> Run:
     run = Run.objects.select_for_update().get(pk=run.pk)
     for field, value in changes.items():
         if field in ("config", "summary"):
-            setattr(run, field, _merge(getattr(run, field), value))
+            # null removes a key; NaN or infinity is kept, as null (JSON has neither)
+            setattr(run, field, _finite(_merge(getattr(run, field), value)))
             if field == "summary":
                 pinned = set(run.pinned_summary_keys) | {key for key, v in value.items() if v is not None}
                 run.pinned_summary_keys = sorted(pinned - {key for key, v in value.items() if v is None})
@@ -314,6 +317,8 @@ def run_delete(*, run: Run) -> None:
 
 @transaction.atomic
 def run_move(*, run: Run, target: Project) -> Run:
+    if target.team_id != run.project.team_id:
+        raise ValidationError({"project": ["Runs move between projects of the same team."]})
     if run.project.visibility == Visibility.RESTRICTED:
         raise Conflict("Runs cannot be moved out of a restricted project.")
     if target.pk == run.project_id:
@@ -326,11 +331,28 @@ def run_move(*, run: Run, target: Project) -> Run:
 
 
 def runs_mark_crashed(project: Project | None = None) -> int:
-    """Runs whose client went silent (no heartbeat for CRASH_AFTER) are crashed."""
+    """Runs whose client went silent (no heartbeat for CRASH_AFTER) are crashed.
+
+    Pages call this; it reads first so that a page view writes (and takes
+    SQLite's write lock) only when there is something to mark.
+    """
     stale = Run.objects.filter(state=RunState.RUNNING, heartbeat_at__lt=timezone.now() - CRASH_AFTER)
     if project is not None:
         stale = stale.filter(project=project)
+    if not stale.exists():
+        return 0
     return stale.update(state=RunState.CRASHED)
+
+
+def _finite(value):
+    """JSON has no NaN or infinity: such numbers in config and summary become null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_finite(item) for item in value]
+    return value
 
 
 # --- History and system metrics ----------------------------------------------------------

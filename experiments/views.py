@@ -184,15 +184,12 @@ def workspace(request, team, project):
     _require(request, access, "run:view")
     services.runs_mark_crashed(project)
     params = _table_params(request)
-    runs = selectors.runs_of(
-        project,
-        state=params["state"] or None,
-        tag=params["tag"] or None,
-        group=params["group"] or None,
-        q=params["q"] or None,
-        config=_parse_config_filter(params["config"]),
-        order=params["order"] or "-created_at",
-    )
+    filters = dict(state=params["state"] or None, tag=params["tag"] or None, group=params["group"] or None, q=params["q"] or None)
+    try:
+        runs = selectors.runs_of(project, config=_parse_config_filter(params["config"]), order=params["order"] or "-created_at", **filters)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        runs = selectors.runs_of(project, order=params["order"] or "-created_at", **filters)
     page = Paginator(runs, RUNS_PER_PAGE).get_page(request.GET.get("page"))
     page_runs = list(page.object_list)
     columns = _columns(params["cols"], page_runs)
@@ -283,7 +280,7 @@ def run_page(request, team, project, run_id):
         "tab": tab,
         "can_stop": access.can_run("stop", run) and run.state == RunState.RUNNING,
         "can_delete": access.can_run("delete", run),
-        "can_move": (access.owns(run) or access.can("run:delete_any")) and project.visibility != "restricted",
+        "can_move": access.can_move(run) and project.visibility != "restricted",
         "can_edit_notes": access.can("run:edit_workspace"),
         "chart_runs": chart_runs(project, [run]),
     }
@@ -309,9 +306,10 @@ def run_page(request, team, project, run_id):
 
 
 def _move_form(request, run, data=None):
+    team_access = policy.team_access(request.user, run.project.team)  # one membership query for every target
     targets = [
         p for p in selectors.projects_of(request.user, run.project.team)
-        if p.pk != run.project_id and policy.project_access(request.user, p).can("run:log")
+        if p.pk != run.project_id and policy.ProjectAccess(request.user, p, team=team_access).can("run:log")
     ]
     form = RunMoveForm(data)
     form.fields["project"].choices = [(p.name, p.name) for p in targets]
@@ -352,8 +350,8 @@ def run_move(request, team, project, run_id):
     project, access, run = _run(request, team, project, run_id)
     if not request.user.is_authenticated:
         raise _SignIn
-    if not (access.owns(run) or access.can("run:delete_any")):
-        raise PermissionDenied("Only the run's creator or a team admin may move it.")
+    if not access.can_move(run):
+        raise PermissionDenied("Only the run's creator (while they may log here) or a team admin may move it.")
     form = _move_form(request, run, request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a project you may log runs to.")

@@ -1,7 +1,6 @@
 """Organizations, teams, members, invitations, custom roles, service accounts (spec/api.md)."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
@@ -256,18 +255,16 @@ def member_set(request, team: str, username: str, payload: MemberIn):
         access.require("team:invite")
         if not payload.role:
             raise ValidationError({"role": ["Give the new member a role: admin, member, viewer or a custom role."]})
-        if payload.role == "admin":
-            access.require("team:manage")  # inviting may not hand out more than managing could
+        access.require_may_grant(services.resolve_role(found, payload.role).scopes)
         if payload.registry_admin:
             access.require("registry:manage_admins")
-        with transaction.atomic():
-            membership = services.member_add(team=found, user=user, role=payload.role)
-            if payload.registry_admin:
-                membership = services.member_change_role(membership=membership, registry_admin=True)
+        membership = services.member_add(team=found, user=user, role=payload.role, registry_admin=bool(payload.registry_admin))
         return _member_out(membership)
-    if payload.role is not None and payload.role != membership.role_name:
-        access.require("team:manage")
-    if payload.registry_admin is not None and payload.registry_admin != membership.registry_admin:
+    changes_role = payload.role is not None and payload.role != membership.role_name
+    changes_flag = payload.registry_admin is not None and payload.registry_admin != membership.registry_admin
+    if changes_role or not changes_flag:
+        access.require("team:manage")  # also for a request that changes nothing: it answers with the member
+    if changes_flag:
         access.require("registry:manage_admins")
     membership = services.member_change_role(
         membership=membership, role=payload.role, registry_admin=payload.registry_admin
@@ -302,8 +299,7 @@ def invitation_create(request, team: str, payload: InvitationIn):
     found = _team(team)
     access = policy.team_access(request.auth, found)
     access.require("team:invite")
-    if payload.role == "admin":
-        access.require("team:manage")
+    access.require_may_grant(services.resolve_role(found, payload.role).scopes)
     created = services.member_invite(
         team=found, email=payload.email, role=payload.role, invited_by=request.auth, base_url=request.build_absolute_uri("/")
     )

@@ -65,6 +65,15 @@ class TeamAccess:
         if not self.can(scope):
             raise PermissionDenied(denied_message(scope, self.team))
 
+    def require_may_grant(self, role_scopes):
+        """Inviting may hand out a member's powers, but powers beyond those only if one holds them
+        (or manages the team): team:invite alone does not make admins."""
+        beyond = frozenset(role_scopes) - roles.MEMBER_SCOPES - self.scopes
+        if beyond and not self.can("team:manage"):
+            raise PermissionDenied(
+                f"That role includes {', '.join(sorted(beyond))}; giving it needs team:manage in {self.team}."
+            )
+
 
 def _membership(user, team):
     if not (user and user.is_authenticated and user.is_active and team is not None and team.pk):
@@ -181,6 +190,14 @@ class ProjectAccess:
             raise PermissionDenied(
                 f"You may {action} only runs you created (run:{action}_own); run:{action}_any is for team admins."
             )
+
+    def can_edit_run(self, run) -> bool:
+        """Config, summary, state and name: the account that logs it, or a team admin."""
+        return (self.can("run:log") and self.is_logger(run)) or self.can("run:delete_any")
+
+    def can_move(self, run) -> bool:
+        """Its creator while they may still log here, or a team admin."""
+        return self.can("run:delete_any") or (self.can("run:log") and self.owns(run))
 
     def require_logger(self, run):
         if not (self.can("run:log") and (self.is_logger(run) or is_system_admin(self.user))):
@@ -311,6 +328,13 @@ def access_list_add(project, user):
     from guardian.shortcuts import assign_perm
 
     assign_perm("access_project", user, project)
+
+
+def forget_project_grants(*, user, team):
+    """A person leaving a team stops managing its projects and leaves their access lists."""
+    from experiments.models import ProjectUserObjectPermission
+
+    ProjectUserObjectPermission.objects.filter(user=user, content_object__team=team).delete()
 
 
 def access_list_remove(project, user):

@@ -102,6 +102,8 @@ def custom_role_create(*, organization: Organization, name: str, base: str, scop
 def custom_role_delete(*, role: CustomRole) -> None:
     if role.memberships.exists():
         raise Conflict(f"The role “{role.name}” is still assigned; give those members another role first.")
+    if Invitation.objects.pending().filter(custom_role=role).exists():
+        raise Conflict(f"Pending invitations offer the role “{role.name}”; revoke them first.")
     role.delete()
 
 
@@ -156,6 +158,10 @@ class ResolvedRole:
     def name(self):
         return self.custom_role.name if self.custom_role else self.role
 
+    @property
+    def scopes(self):
+        return self.custom_role.scopes if self.custom_role else roles.role(self.role).scopes
+
 
 def resolve_role(team: Team, name: str) -> ResolvedRole:
     """A role name as people give it (admin, member, viewer, or a custom role's name)."""
@@ -170,7 +176,8 @@ def resolve_role(team: Team, name: str) -> ResolvedRole:
 
 
 def _admin_count(team):
-    return Membership.objects.filter(team=team, role="admin").count()
+    # locks the admins' rows, so two demotions at once cannot both see "two admins"
+    return len(Membership.objects.select_for_update(of=("self",)).filter(team=team, role="admin").values_list("pk", flat=True))
 
 
 def _refuse_losing_last_admin(membership):
@@ -182,7 +189,7 @@ def _refuse_losing_last_admin(membership):
 
 
 @transaction.atomic
-def member_add(*, team: Team, user: User, role: str) -> Membership:
+def member_add(*, team: Team, user: User, role: str, registry_admin: bool = False) -> Membership:
     """Add an existing organization member to the team directly."""
     resolved = resolve_role(team, role)
     if user.is_service:
@@ -193,12 +200,16 @@ def member_add(*, team: Team, user: User, role: str) -> Membership:
         raise ValidationError(
             {"username": [f"{user.username} is not in the organization {team.organization.name}; invite them by email instead."]}
         )
-    return Membership.objects.create(team=team, user=user, role=resolved.role, custom_role=resolved.custom_role)
+    if registry_admin and (resolved.custom_role.base if resolved.custom_role else resolved.role) == "viewer":
+        raise ValidationError({"registry_admin": ["View-only members cannot be registry admins."]})
+    return Membership.objects.create(
+        team=team, user=user, role=resolved.role, custom_role=resolved.custom_role, registry_admin=registry_admin
+    )
 
 
 @transaction.atomic
 def member_change_role(*, membership: Membership, role: str | None = None, registry_admin: bool | None = None) -> Membership:
-    membership = Membership.objects.select_for_update().select_related("user", "team", "custom_role").get(pk=membership.pk)
+    membership = Membership.objects.select_for_update(of=("self",)).select_related("user", "team", "custom_role").get(pk=membership.pk)
     if role is not None:
         resolved = resolve_role(membership.team, role)
         if membership.role == "service":
@@ -217,11 +228,15 @@ def member_change_role(*, membership: Membership, role: str | None = None, regis
 @transaction.atomic
 def member_remove(*, membership: Membership) -> None:
     """Remove a person from the team. Their runs, reports and artifacts stay in the team."""
-    membership = Membership.objects.select_for_update().select_related("user", "team").get(pk=membership.pk)
+    membership = Membership.objects.select_for_update(of=("self",)).select_related("user", "team").get(pk=membership.pk)
     _refuse_losing_last_admin(membership)
     if membership.role == "service":
         raise ValidationError({"username": ["Revoke service accounts on the service accounts page."]})
     membership.delete()
+    # what they made stays; managing the projects they created does not
+    from teams import policy
+
+    policy.forget_project_grants(user=membership.user, team=membership.team)
 
 
 # --- Invitations ----------------------------------------------------------------
@@ -322,7 +337,7 @@ def invitation_problem(invitation: Invitation | None, user: User | None = None) 
 
 @transaction.atomic
 def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
-    invitation = Invitation.objects.select_for_update().select_related("team").get(pk=invitation.pk)
+    invitation = Invitation.objects.select_for_update(of=("self",)).select_related("team").get(pk=invitation.pk)
     problem = invitation_problem(invitation, user)
     if problem:
         raise Conflict(problem.message)

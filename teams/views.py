@@ -172,9 +172,8 @@ def member_invite(request, team):
     team, access = _team_access(request, team, "team:invite")
     form = InviteForm(request.POST, team=team)
     if form.is_valid():
-        if form.cleaned_data["role"] == "admin":
-            access.require("team:manage")  # inviting may not hand out more than managing could
         try:
+            access.require_may_grant(services.resolve_role(team, form.cleaned_data["role"]).scopes)
             created = services.member_invite(
                 team=team,
                 email=form.cleaned_data["email"],
@@ -215,9 +214,8 @@ def member_add(request, team):
     team, access = _team_access(request, team, "team:invite")
     form = AddMemberForm(request.POST, team=team)
     if form.is_valid():
-        if form.cleaned_data["role"] == "admin":
-            access.require("team:manage")
         try:
+            access.require_may_grant(services.resolve_role(team, form.cleaned_data["role"]).scopes)
             membership = services.member_add(team=team, user=form.cleaned_data["user"], role=form.cleaned_data["role"])
         except ValidationError as exc:
             _form_errors(form, exc)
@@ -239,6 +237,8 @@ def _membership_of(team, username):
 def member_role(request, team, username):
     """Change a member's role and/or registry-admin flag; HTMX swaps the row in place."""
     team, access = _team_access(request, team, "team:view")
+    if not (access.can("team:manage") or access.can("registry:manage_admins")):
+        access.require("team:manage")
     membership = _membership_of(team, username)
     role = request.POST.get("role")
     registry_admin = None

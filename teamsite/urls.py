@@ -27,9 +27,10 @@ urlpatterns = [
     *team_site_urls,
 ]
 
-if settings.DEBUG or not settings.AWS_STORAGE_BUCKET_NAME:
-    # Local media (avatars, run files) when no object store is configured.
-    urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
+if not settings.AWS_STORAGE_BUCKET_NAME:
+    # Avatars are public pictures. Run files are NOT served from here: they go
+    # through views that ask the policy (/<team>/<project>/runs/<id>/files/...).
+    urlpatterns += [re_path(r"^media/(?P<path>avatars/.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
 
 urlpatterns += team_urlpatterns  # last: a team's slug sits at the site root
 urlpatterns += experiments_urlpatterns  # and a project's name under it

@@ -632,3 +632,35 @@ def test_inviting_or_adding_an_admin_needs_team_manage(api_client):
     add = api_client.put("/api/v1/teams/esc-team/members/newcomer-x", {"role": "admin"})
     assert add.status_code == 403
     assert api_client.put("/api/v1/teams/esc-team/members/newcomer-x", {"role": "viewer"}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_put_that_changes_nothing_still_needs_the_scope(api_client):
+    from teams import services as team_services
+
+    boss = factories.user(username="noop-boss")
+    org = team_services.organization_create(slug="noop", name="Noop", admin=boss)
+    team_services.team_create(organization=org, slug="noop-team", name="Noop", creator=boss)
+    outsider = factories.user(username="noop-outsider")
+    response = api_client.as_user(outsider).put("/api/v1/teams/noop-team/members/noop-boss", {})
+    assert response.status_code == 403
+    assert "role" not in response.json()
+
+
+@pytest.mark.django_db
+def test_an_inviter_cannot_hand_out_a_custom_role_with_admin_powers(api_client):
+    from teams import services as team_services
+
+    boss = factories.user(username="esc2-boss")
+    org = team_services.organization_create(slug="esc2", name="Esc2", admin=boss)
+    team = team_services.team_create(organization=org, slug="esc2-team", name="Esc2", creator=boss)
+    inviter = team_services.custom_role_create(organization=org, name="inviter2", base="viewer", scopes=["team:invite"])
+    team_services.custom_role_create(organization=org, name="deputy", base="member", scopes=["team:manage"])
+    person = factories.user(username="esc2-inviter")
+    team_services.org_member_set(organization=org, user=person, role="member")
+    team_services.member_add(team=team, user=person, role=inviter.name)
+    api_client.as_user(person)
+    refused = api_client.post("/api/v1/teams/esc2-team/invitations", {"email": "d@example.org", "role": "deputy"})
+    assert refused.status_code == 403 and "team:manage" in refused.json()["error"]["message"]
+    allowed = api_client.post("/api/v1/teams/esc2-team/invitations", {"email": "m@example.org", "role": "member"})
+    assert allowed.status_code == 201
