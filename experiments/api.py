@@ -391,6 +391,8 @@ def _read(request, team, project, run_id, kind, samples, format):
         return response
     if samples < 0:
         raise ValidationError({"samples": ["samples is 0 (every point) or more."]})
+    if samples == 0:  # every point: streamed, so memory does not grow with the series
+        return StreamingHttpResponse(selectors.history_json_stream(run, kind=kind, keys=wanted), content_type="application/json")
     return selectors.history_read(run, kind=kind, keys=wanted, samples=samples)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from array import array
@@ -81,7 +82,7 @@ def runs_of(project, *, state=None, tag=None, group=None, q=None, config=None, o
     if q:
         runs = runs.filter(Q(name__icontains=q) | Q(notes__icontains=q) | Q(run_id__icontains=q))
     if tag:
-        runs = runs.filter(tags__contains=[tag]) if _json_contains_supported() else runs.filter(tags__icontains=f'"{tag}"')
+        runs = runs.filter(_has_tag(tag))
     for key, raw in (config or {}).items():
         if not CONFIG_KEY.fullmatch(key) or "__" in key:
             raise ValidationError({"config": [f"“{key}” is not a config key to filter on (letters, digits, _ - and dots)."]})
@@ -89,10 +90,15 @@ def runs_of(project, *, state=None, tag=None, group=None, q=None, config=None, o
     return _ordered(runs, order)
 
 
-def _json_contains_supported():
+def _has_tag(tag):
+    """Runs tagged exactly `tag`, the same way on SQLite (json_each) and PostgreSQL (jsonb @>)."""
     from django.db import connection
+    from django.db.models.expressions import RawSQL
 
-    return connection.features.supports_json_field_contains
+    if connection.features.supports_json_field_contains:
+        return Q(tags__contains=[tag])
+    table = Run._meta.db_table
+    return Q(pk__in=RawSQL(f"SELECT {table}.id FROM {table}, json_each({table}.tags) WHERE json_each.value = %s", [tag]))
 
 
 def _config_equals(key, raw):
@@ -189,6 +195,38 @@ def history_read(run, *, kind=SeriesKind.HISTORY, keys=None, samples=1000) -> di
             values.append(_number(value))
         result[series.key] = {"steps": steps, "values": values, "ts": stamps}
     return {"series": result, "total_points": totals, "sampled": sampled}
+
+
+def history_json_stream(run, *, kind=SeriesKind.HISTORY, keys=None):
+    """Every point as the JSON of history_read(samples=0), written block by block.
+
+    Memory stays at one block whatever the series length: each array is
+    written in its own pass over the stored blocks.
+    """
+    query = MetricSeries.objects.filter(run=run, kind=kind)
+    if keys:
+        query = query.filter(key__in=keys)
+    series = list(query.order_by("key").values_list("pk", "key", "count"))
+    yield '{"series": {'
+    for position, (pk, key, _) in enumerate(series):
+        yield ("," if position else "") + json.dumps(key) + ": {"
+        for field, (name, index) in enumerate((("steps", 0), ("values", 2), ("ts", 1))):
+            yield ("," if field else "") + f'"{name}": ['
+            first = True
+            blocks = MetricChunk.objects.filter(series_id=pk, level=0).order_by("seq").values_list("data", flat=True)
+            for blob in blocks.iterator(chunk_size=20):
+                entries = history.unpack(blob)[index :: history.RAW]
+                if index == 1:
+                    text = ",".join(repr(value) for value in entries)
+                else:
+                    text = ",".join("null" if value is None else repr(value) for value in map(_number, entries))
+                if text:
+                    yield ("" if first else ",") + text
+                    first = False
+            yield "]"
+        yield "}"
+    totals = {key: count for _, key, count in series}
+    yield '}, "total_points": ' + json.dumps(totals) + ', "sampled": false}'
 
 
 def history_csv_rows(run, *, kind=SeriesKind.HISTORY, keys=None):

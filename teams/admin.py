@@ -1,6 +1,8 @@
+from django import forms
 from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
+from . import roles
 from .models import CustomRole, Invitation, Membership, Organization, OrganizationMember, ServiceAccount, Team
 
 
@@ -18,11 +20,17 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 class MembershipInline(admin.TabularInline):
+    """Shown, not edited: role changes and removals go through the members page,
+    whose services keep a team from losing its last admin."""
+
     model = Membership
     extra = 0
-    autocomplete_fields = ["user"]
     fields = ["user", "role", "custom_role", "registry_admin", "created_at"]
-    readonly_fields = ["created_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Team)
@@ -38,11 +46,21 @@ class TeamAdmin(GuardedModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
+    """Read-only here: /<team>/settings/members/ changes roles under the team's rules."""
+
     list_display = ["user", "team", "role", "custom_role", "registry_admin", "created_at"]
     list_filter = ["role", "registry_admin", "team"]
     search_fields = ["user__username", "user__email", "team__slug"]
     list_select_related = ["user", "team", "custom_role"]
-    autocomplete_fields = ["user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Invitation)
@@ -58,8 +76,21 @@ class InvitationAdmin(admin.ModelAdmin):
         return False  # invitations are sent from the members page, which emails the link
 
 
+class CustomRoleForm(forms.ModelForm):
+    class Meta:
+        model = CustomRole
+        fields = ["organization", "name", "base", "extra_scopes"]
+
+    def clean_extra_scopes(self):
+        scopes = self.cleaned_data["extra_scopes"]
+        if not isinstance(scopes, list) or roles.unknown_scopes(scopes):
+            raise forms.ValidationError(f"Unknown scope: {', '.join(roles.unknown_scopes(scopes if isinstance(scopes, list) else []))}.")
+        return sorted(set(scopes))
+
+
 @admin.register(CustomRole)
 class CustomRoleAdmin(admin.ModelAdmin):
+    form = CustomRoleForm
     list_display = ["name", "organization", "base", "extra_scopes", "created_at"]
     list_filter = ["organization", "base"]
     search_fields = ["name"]

@@ -50,7 +50,10 @@ class ApiClient:
         kwargs = {"headers": self._headers(headers)}
         if body is not None:
             kwargs.update(data=body, content_type="application/json")
-        return getattr(self.client, method.lower())(path, **kwargs)
+        response = getattr(self.client, method.lower())(path, **kwargs)
+        if getattr(response, "streaming", False) and response.get("Content-Type", "").startswith("application/json"):
+            response = _materialized(response)
+        return response
 
     def get(self, path, **kw):
         return self.request("GET", path, **kw)
@@ -66,3 +69,16 @@ class ApiClient:
 
     def delete(self, path, data=None, **kw):
         return self.request("DELETE", path, data, **kw)
+
+
+def _materialized(streamed):
+    """A streamed answer read whole, so tests can call .json() and read .content as usual."""
+    from django.http import HttpResponse
+
+    body = b"".join(streamed.streaming_content)
+    response = HttpResponse(body, status=streamed.status_code)
+    for header, value in streamed.items():
+        response[header] = value
+    response.json = lambda: json.loads(body)
+    response.streamed = True
+    return response
