@@ -1,6 +1,8 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from teamsite.forms import add_service_errors
+
 from . import services
 
 
@@ -34,8 +36,6 @@ class ApiKeyForm(forms.Form):
         try:
             self.created = services.api_key_create(user=self.user, name=self.cleaned_data["name"])
         except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                for message in messages:
-                    self.add_error(field if field in self.fields else None, message)
+            add_service_errors(self, exc)
             return None
         return self.created

@@ -19,6 +19,7 @@ from accounts.models import User
 from teams import policy
 from teams.selectors import team_by_slug
 from teamsite.errors import Conflict
+from teamsite.forms import add_service_errors
 
 from . import selectors, services
 from .forms import PanelForm, ProjectDeleteForm, ProjectForm, ProjectSettingsForm, RunMoveForm, RunNotesForm
@@ -78,12 +79,6 @@ def signed_in_when_needed(view):
     return wrapper
 
 
-def _form_errors(form, exc: ValidationError):
-    for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
-
-
 def run_colors(runs):
     return {run.run_id: PALETTE[n % len(PALETTE)] for n, run in enumerate(runs)}
 
@@ -121,7 +116,7 @@ def project_list(request, team):
             try:
                 project = services.project_create(team=team, creator=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, f"The project {project.name} was created. Log a run to it to see charts here.")
                 return redirect("project", team=team.slug, project=project.name)
@@ -454,7 +449,7 @@ def project_settings(request, team, project):
             try:
                 services.project_update(project=project, **form.cleaned_data)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, "The project settings were saved.")
                 return redirect("project-settings", team=project.team.slug, project=project.name)
@@ -465,7 +460,7 @@ def project_settings(request, team, project):
             try:
                 services.project_delete(project=project, confirm=delete_form.cleaned_data["confirm"])
             except ValidationError as exc:
-                _form_errors(delete_form, exc)
+                add_service_errors(delete_form, exc)
             else:
                 messages.success(request, f"The project {project.name} and all its runs were deleted.")
                 return redirect("projects", team=project.team.slug)

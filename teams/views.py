@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from teamsite.errors import Conflict
+from teamsite.forms import add_service_errors
 from teamsite.markdown import render_markdown
 
 from . import policy, selectors, services
@@ -51,16 +52,6 @@ def _signed_in_views(view):
     return wrapper
 
 
-def _form_errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
-    else:
-        for error in exc.messages:
-            form.add_error(None, error)
-
-
 def _settings_context(team, access, **extra):
     return {"team": team, "access": access, **extra}
 
@@ -84,7 +75,7 @@ def team_create(request):
                 organization=organization, slug=form.cleaned_data["slug"], name=form.cleaned_data["name"], creator=request.user
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"{team.name} is ready. Invite your colleagues.")
             return redirect("team-settings-members", team=team.slug)
@@ -122,7 +113,7 @@ def settings_general(request, team):
         try:
             services.team_update(team=team, name=form.cleaned_data["name"])
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "The team settings were saved.")
             return redirect("team-settings", team=team.slug)
@@ -182,7 +173,7 @@ def member_invite(request, team):
                 base_url=request.build_absolute_uri("/"),
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             if not request.htmx:
                 messages.success(request, f"Invitation sent to {created.invitation.email}.")
@@ -218,7 +209,7 @@ def member_add(request, team):
             access.require_may_grant(services.resolve_role(team, form.cleaned_data["role"]).scopes)
             membership = services.member_add(team=team, user=form.cleaned_data["user"], role=form.cleaned_data["role"])
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"{membership.user.shown_name} joined {team.name} as {membership.role_name}.")
             return redirect("team-settings-members", team=team.slug)
@@ -303,7 +294,7 @@ def settings_service_accounts(request, team):
             try:
                 created = services.service_account_create(team=team, name=form.cleaned_data["name"], created_by=request.user)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 status, form = 200, ServiceAccountForm()
     context = _settings_context(
@@ -374,7 +365,7 @@ def org_roles(request, org):
                     scopes=form.cleaned_data["scopes"],
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, f"The role {role.name} was created; team admins can assign it now.")
                 return redirect("org-roles", org=organization.slug)
@@ -424,7 +415,7 @@ def system_settings(request):
         try:
             site_settings_update(**form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "The system settings were saved.")
             return redirect("system-settings")
