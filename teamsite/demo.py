@@ -106,9 +106,11 @@ def _demo_experiments(team, people, bot):
         best = max(row["values"]["acc"] for row in rows)
         if state != "running":
             experiment_services.run_update(run=run, state=state, summary={"best_acc": round(best, 4)})
+            _backdate(run, hours=30 - 4 * n, minutes=12 + 7 * n)
     nightly = experiment_services.run_create(project=projects["mnist"], actor=bot, username="max", name="nightly-2026-11-25", config=RUN_PLANS[0][3], tags=["nightly"], job_type="train")
     experiment_services.history_append(run=nightly, rows=_curves(RUN_PLANS[0][3], 200, seed=99))
     experiment_services.run_update(run=nightly, state="finished")
+    _backdate(nightly, hours=9, minutes=25)
 
     architecture = ContentFile(b"conv(32) -> conv(64) -> dense(128) -> dense(10)\n", name="summary.txt")
     experiment_services.file_save(run=nightly, path="model/summary.txt", upload=architecture)
@@ -126,6 +128,19 @@ def demo_sign_ins():
     """The demo sign-ins whose accounts exist in this database."""
     present = set(User.objects.filter(username__in=[name for name, _, _ in SIGN_INS]).values_list("username", flat=True))
     return [row for row in SIGN_INS if row[0] in present]
+
+
+def _backdate(run, *, hours, minutes):
+    """Demo runs started at different times and took a while, as real ones do."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from experiments.models import Run
+
+    started = timezone.now() - timedelta(hours=hours)
+    ended = started + timedelta(minutes=minutes)
+    Run.objects.filter(pk=run.pk).update(created_at=started, heartbeat_at=ended, finished_at=ended)
 
 
 def database_is_empty():
