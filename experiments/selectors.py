@@ -249,3 +249,28 @@ def log_lines(run, *, offset=0, limit=1000):
     lines = list(LogLine.objects.filter(run=run, offset__gte=offset).order_by("offset").values_list("offset", "text")[:limit])
     next_offset = lines[-1][0] + 1 if lines else offset
     return [text for _, text in lines], next_offset
+
+
+PALETTE = ["#4f46e5", "#e11d48", "#059669", "#d97706", "#0891b2", "#7c3aed", "#db2777", "#65a30d", "#ea580c", "#0284c7"]
+CHARTED_BY_DEFAULT = 10
+
+
+def run_colors(runs):
+    return {run.run_id: PALETTE[n % len(PALETTE)] for n, run in enumerate(runs)}
+
+
+def chart_runs(project, runs):
+    """What charts.js needs to fetch each run's history."""
+    colors = run_colors(runs)
+    base = f"/api/v1/teams/{project.team.slug}/projects/{project.name}/runs"
+    return [
+        {
+            "id": run.run_id,
+            "name": run.name,
+            "color": colors[run.run_id],
+            "history": f"{base}/{run.run_id}/history",
+            "system": f"{base}/{run.run_id}/system-metrics",
+            "shown": n < CHARTED_BY_DEFAULT,
+        }
+        for n, run in enumerate(runs)
+    ]

@@ -22,12 +22,11 @@ from teamsite.errors import Conflict
 from teamsite.forms import add_service_errors
 
 from . import selectors, services
+from .selectors import chart_runs, run_colors
 from .forms import PanelForm, ProjectDeleteForm, ProjectForm, ProjectSettingsForm, RunMoveForm, RunNotesForm
 from .models import RunFile, RunState, SeriesKind
 
 RUNS_PER_PAGE = 50
-CHARTED_BY_DEFAULT = 10
-PALETTE = ["#4f46e5", "#e11d48", "#059669", "#d97706", "#0891b2", "#7c3aed", "#db2777", "#65a30d", "#ea580c", "#0284c7"]
 
 
 def _team(slug):
@@ -77,27 +76,6 @@ def signed_in_when_needed(view):
 
     wrapper.__name__ = view.__name__
     return wrapper
-
-
-def run_colors(runs):
-    return {run.run_id: PALETTE[n % len(PALETTE)] for n, run in enumerate(runs)}
-
-
-def chart_runs(project, runs):
-    """What charts.js needs to fetch each run's history."""
-    colors = run_colors(runs)
-    base = f"/api/v1/teams/{project.team.slug}/projects/{project.name}/runs"
-    return [
-        {
-            "id": run.run_id,
-            "name": run.name,
-            "color": colors[run.run_id],
-            "history": f"{base}/{run.run_id}/history",
-            "system": f"{base}/{run.run_id}/system-metrics",
-            "shown": n < CHARTED_BY_DEFAULT,
-        }
-        for n, run in enumerate(runs)
-    ]
 
 
 # --- Projects ----------------------------------------------------------------------

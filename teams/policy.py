@@ -204,6 +204,120 @@ class ProjectAccess:
             raise PermissionDenied("Only the account that logs this run may write to it (run:log).")
 
 
+# --- Reports --------------------------------------------------------------------------
+
+REPORT_VISITOR_SCOPES = frozenset({"report:view", "report:follow", "report:comment"})
+
+
+class ReportAccess:
+    """What one user may do with one report: its visibility, the team's or project's scopes, authorship."""
+
+    def __init__(self, user, report, team=None):
+        self.user = user
+        self.report = report
+        self.team_access = team if team is not None else TeamAccess(user, report.team)
+        self._signed_in = bool(user and user.is_authenticated and user.is_active)
+        self._checker = None
+        if is_system_admin(user):
+            self.scopes = ALL_SCOPES
+            return
+        if report.project_id:
+            context = ProjectAccess(user, report.project, team=self.team_access).base_scopes
+        else:
+            context = self.team_access.scopes if self.team_access.is_member else frozenset()
+        report_scopes = frozenset(scope for scope in context if scope.startswith("report:"))
+        if report.visibility == "draft":
+            is_admin = self.team_access.is_member and self.team_access.membership.role == "admin"
+            visible = is_admin or self.owns()
+        elif report.visibility == "team":
+            visible = "report:view" in report_scopes
+        else:
+            visible = True
+            if "report:view" not in report_scopes:
+                report_scopes = REPORT_VISITOR_SCOPES
+        if visible and not self._signed_in:
+            report_scopes = report_scopes & {"report:view"}  # following and commenting need an account
+        self.scopes = report_scopes if visible else frozenset()
+
+    def owns(self) -> bool:
+        if not self._signed_in:
+            return False
+        if self._checker is None:
+            from guardian.core import ObjectPermissionChecker
+
+            self._checker = ObjectPermissionChecker(self.user)
+        return self._checker.has_perm("own_report", self.report)
+
+    @property
+    def visible(self):
+        return bool(self.scopes)
+
+    def can(self, scope) -> bool:
+        return scope in self.scopes
+
+    def can_edit(self) -> bool:
+        return self.can("report:edit_any") or (self.can("report:edit_own") and self.owns())
+
+    def can_delete(self) -> bool:
+        return self.can("report:delete_any") or (self.can("report:delete_own") and self.owns())
+
+    def require(self, scope):
+        if not self.visible:
+            raise Http404("Not found.")
+        if not self.can(scope):
+            raise PermissionDenied(denied_message(scope, self.report.team))
+
+    def require_edit(self):
+        if not self.visible:
+            raise Http404("Not found.")
+        if not self.can_edit():
+            raise PermissionDenied("Members edit only their own reports (report:edit_own); report:edit_any is for team admins.")
+
+    def require_delete(self):
+        if not self.visible:
+            raise Http404("Not found.")
+        if not self.can_delete():
+            raise PermissionDenied("Members delete only their own reports (report:delete_own); report:delete_any is for team admins.")
+
+
+def report_access(user, report) -> ReportAccess:
+    return ReportAccess(user, report)
+
+
+def can_create_report(user, team, project=None) -> bool:
+    if project is not None:
+        return ProjectAccess(user, project).can("report:create")
+    return TeamAccess(user, team).can("report:create")
+
+
+def visible_reports(user, queryset):
+    """Reports `user` may read: public ones, team ones where they see the team or the project, their drafts."""
+    from experiments.models import Project
+    from reports.models import ReportUserObjectPermission
+
+    if is_system_admin(user):
+        return queryset
+    public = Q(visibility="public")
+    if not (user and user.is_authenticated and user.is_active):
+        return queryset.filter(public)
+    member_of = Membership.objects.filter(user=user).values("team_id")
+    admin_of = Membership.objects.filter(user=user, role="admin").values("team_id")
+    projects = visible_projects(user, Project.objects.all()).values("pk")
+    own = ReportUserObjectPermission.objects.filter(user=user, permission__codename="own_report").values("content_object_id")
+    team_wide = Q(visibility="team") & (
+        (Q(project__isnull=True) & Q(team__in=member_of)) | (Q(project__isnull=False) & Q(project__in=projects))
+    )
+    drafts = Q(visibility="draft") & (Q(pk__in=own) | Q(team__in=admin_of))
+    return queryset.filter(public | team_wide | drafts)
+
+
+def grant_report_author(user, report):
+    from guardian.shortcuts import assign_perm
+
+    if user is not None and user.is_authenticated:
+        assign_perm("own_report", user, report)
+
+
 def project_access(user, project) -> ProjectAccess:
     return ProjectAccess(user, project)
 
@@ -257,6 +371,11 @@ def can(user, scope, obj=None) -> bool:
         return scope in org_scopes(user, obj)
     if isinstance(obj, CustomRole):
         return scope in org_scopes(user, obj.organization)
+    if _is_report(obj):
+        access = ReportAccess(user, obj)
+        if scope in ("report:edit_own", "report:delete_own"):
+            return access.can(scope) and access.owns()
+        return access.can(scope)
     project, run = _project_and_run(obj)
     if project is not None:
         access = ProjectAccess(user, project)
@@ -284,10 +403,18 @@ def can_see(user, obj) -> bool:
         return can(user, "team:view", obj.team)
     if isinstance(obj, Invitation):
         return can(user, "team:invite", obj.team)
+    if _is_report(obj):
+        return ReportAccess(user, obj).visible
     project, _ = _project_and_run(obj)
     if project is not None:
         return ProjectAccess(user, project).visible
     return can(user, "team:view", team_of(obj))
+
+
+def _is_report(obj):
+    from reports.models import Report
+
+    return isinstance(obj, Report)
 
 
 def _project_and_run(obj):
@@ -346,8 +473,11 @@ def access_list_remove(project, user):
 def visible(user, queryset):
     """Narrow `queryset` to the rows `user` may see."""
     from experiments.models import Project, Run
+    from reports.models import Report
 
     model = queryset.model
+    if model is Report:
+        return visible_reports(user, queryset)
     if model is Project:
         return visible_projects(user, queryset)
     if model is Run:

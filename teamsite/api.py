@@ -13,6 +13,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from accounts.api import router as accounts_router
 from experiments.api import router as experiments_router
+from reports.api import router as reports_router
 from teams.api import router as teams_router
 
 from .api_auth import KeyOrSession
@@ -48,6 +49,7 @@ api = NinjaAPI(
 api.add_router("", accounts_router)
 api.add_router("", teams_router)
 api.add_router("", experiments_router)
+api.add_router("", reports_router)
 
 
 @api.exception_handler(AuthenticationError)

@@ -2,10 +2,16 @@
 
 python-markdown renders, nh3 (ammonia) sanitizes with a strict allowlist every
 time HTML is produced. Nothing user-written reaches a page any other way.
+The only HTML added after sanitizing is built here from escaped values: the
+live charts of ```chart blocks.
 """
+
+import json
+import re
 
 import markdown as markdown_lib
 import nh3
+from django.utils.html import escape
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "details", "div", "dl", "dt",
@@ -30,7 +36,12 @@ ALLOWED_ATTRIBUTES = {
     "ol": {"start"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
-EXTENSIONS = ["extra", "sane_lists", "toc"]
+SAFE_CLASS = re.compile(r"^(language-[\w+-]+|codehilite|footnote[\w-]*|footnote|task-list-item|toc|[a-z]{1,3}\d?)$")
+EXTENSIONS = ["extra", "sane_lists", "toc", "codehilite"]
+EXTENSION_CONFIGS = {"codehilite": {"guess_lang": False, "css_class": "codehilite"}, "toc": {"permalink": False}}
+CHART_BLOCK = re.compile(r"^```chart[ \t]*\n(.*?)\n```[ \t]*$", re.MULTILINE | re.DOTALL)
+CHART_TOKEN = "TSCHARTBLOCK{}END"
+TASK_ITEM = re.compile(r"<li>\s*(<p>)?\s*\[([ xX])\]\s")
 
 
 def _attribute_filter(tag, attribute, value):
@@ -38,15 +49,9 @@ def _attribute_filter(tag, attribute, value):
         return None  # images only from http(s) or this site
     if tag == "input" and attribute == "type" and value != "checkbox":
         return None
-    if attribute == "class" and not all(part.startswith(("language-", "codehilite", "footnote", "task-list", "toc", "chart")) for part in value.split()):
+    if attribute == "class" and not all(SAFE_CLASS.match(part) for part in value.split()):
         return None
     return value
-
-
-def render_markdown(text: str) -> str:
-    """Render user Markdown to HTML that is safe to mark safe."""
-    html = markdown_lib.markdown(text or "", extensions=EXTENSIONS, output_format="html")
-    return sanitize_html(html)
 
 
 def sanitize_html(html: str) -> str:
@@ -58,4 +63,77 @@ def sanitize_html(html: str) -> str:
         link_rel="nofollow noopener noreferrer",
         attribute_filter=_attribute_filter,
         strip_comments=True,
+    )
+
+
+def _task_lists(html):
+    def checkbox(match):
+        checked = " checked" if match.group(2).lower() == "x" else ""
+        return f'<li class="task-list-item">{match.group(1) or ""}<input type="checkbox" disabled{checked}> '
+
+    return TASK_ITEM.sub(checkbox, html)
+
+
+def parse_chart_block(text: str) -> dict:
+    """`runs: p/id, p/id2` / `keys: loss, acc` / optional `x: step|time`, `smoothing: 0.6`, `log: true`."""
+    spec = {"runs": [], "keys": [], "x": "step", "smoothing": 0.0, "log_y": False}
+    for line in text.splitlines():
+        name, _, value = line.partition(":")
+        name, value = name.strip().lower(), value.strip()
+        if name == "runs":
+            spec["runs"] = [part.strip() for part in value.split(",") if part.strip()][:20]
+        elif name == "keys":
+            spec["keys"] = [part.strip() for part in value.split(",") if part.strip()][:10]
+        elif name == "x" and value in ("step", "time"):
+            spec["x"] = value
+        elif name == "smoothing":
+            try:
+                spec["smoothing"] = min(0.99, max(0.0, float(value)))
+            except ValueError:
+                pass
+        elif name == "log":
+            spec["log_y"] = value.lower() in ("true", "yes", "1")
+    return spec
+
+
+def render_markdown(text: str, *, charts=None) -> str:
+    """Render user Markdown to HTML that is safe to mark safe.
+
+    `charts(spec) -> list of run dicts (or None for a run the reader may not
+    see)` turns ```chart blocks into live charts; without it they become a note.
+    """
+    specs = []
+
+    def hold(match):
+        specs.append(parse_chart_block(match.group(1)))
+        return "\n\n" + CHART_TOKEN.format(len(specs) - 1) + "\n\n"
+
+    source = CHART_BLOCK.sub(hold, text or "")
+    html = markdown_lib.markdown(source, extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS, output_format="html")
+    html = sanitize_html(_task_lists(html))
+    for n, spec in enumerate(specs):
+        html = html.replace(f"<p>{CHART_TOKEN.format(n)}</p>", _chart_html(spec, charts), 1)
+    return html
+
+
+def _chart_html(spec, charts):
+    keys = spec["keys"]
+    if not keys or not spec["runs"]:
+        return '<p class="chart-note muted">A chart block needs “runs:” and “keys:” lines.</p>'
+    if charts is None:
+        return f'<p class="chart-note muted">Live chart of {escape(", ".join(keys))} (shown on the report page).</p>'
+    resolved = charts(spec)
+    shown = [run for run in resolved if run is not None]
+    missing = len(resolved) - len(shown)
+    caption = escape(", ".join(keys))
+    if missing:
+        caption += f" · {missing} run{'s' if missing != 1 else ''} not available"
+    if not shown:
+        return f'<figure class="report-chart"><p class="chart-empty">Chart not available.</p><figcaption>{caption}</figcaption></figure>'
+    return (
+        '<figure class="report-chart">'
+        f'<div class="chart" data-chart data-keys="{escape(",".join(keys))}" data-x="{escape(spec["x"])}" '
+        f'data-smoothing="{spec["smoothing"]}" data-log-y="{"true" if spec["log_y"] else "false"}" data-source="history" '
+        f'data-runs="{escape(json.dumps(shown))}"><p class="chart-fallback muted">Charts need JavaScript.</p></div>'
+        f"<figcaption>{caption}</figcaption></figure>"
     )

@@ -53,6 +53,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 SITE_NAME = env("SITE_NAME", "teamsite")
+# The address people reach the site at, for links in emails sent outside a request.
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 # Invite-only sites turn open sign-up off; invitations still work.
 OPEN_SIGNUP = env_bool("OPEN_SIGNUP", True)
 
@@ -77,6 +79,7 @@ INSTALLED_APPS = [
     "accounts",
     "teams",
     "experiments",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -6,6 +6,7 @@ from django.views.static import serve
 from accounts import views as account_views
 from teams.urls import site_urlpatterns as team_site_urls
 from experiments.urls import urlpatterns as experiments_urlpatterns
+from reports.urls import urlpatterns as reports_urlpatterns
 from teams.urls import team_urlpatterns
 
 from . import views
@@ -33,4 +34,5 @@ if not settings.AWS_STORAGE_BUCKET_NAME:
     urlpatterns += [re_path(r"^media/(?P<path>avatars/.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
 
 urlpatterns += team_urlpatterns  # last: a team's slug sits at the site root
+urlpatterns += reports_urlpatterns
 urlpatterns += experiments_urlpatterns  # and a project's name under it

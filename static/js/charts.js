@@ -14,8 +14,8 @@
     return JSON.parse(el.hasAttribute("data-chart-runs") ? el.getAttribute("data-chart-runs") : el.textContent);
   }
   var source = findSource();
-  if (!source || !window.uPlot) return;
-  var allRuns = readRuns(source);
+  if (!window.uPlot) return;
+  var allRuns = source ? readRuns(source) : [];
   var cache = {};
   var charts = [];
 
@@ -57,7 +57,8 @@
     var useTime = el.getAttribute("data-x") === "time";
     var weight = parseFloat(el.getAttribute("data-smoothing") || "0") || 0;
     var logY = el.getAttribute("data-log-y") === "true";
-    var runs = shownRuns();
+    // a chart in a report names its own runs; workspace charts follow the runs table
+    var runs = el.hasAttribute("data-runs") ? JSON.parse(el.getAttribute("data-runs")) : shownRuns();
     return Promise.all(runs.map(function (run) { return fetchSeries(run, kind, keys); })).then(function (answers) {
       var tables = [], series = [{ label: useTime ? "time" : "step" }], sampled = false;
       answers.forEach(function (answer, r) {
@@ -134,7 +135,10 @@
       source = fresh;
       allRuns = readRuns(fresh);
       drawAll();
+      return;
     }
+    // charts that arrived with swapped content (a report's live preview)
+    document.querySelectorAll("[data-chart]:not([data-drawn])").forEach(draw);
   });
   var resizeTimer;
   window.addEventListener("resize", function () {

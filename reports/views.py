@@ -1,0 +1,281 @@
+"""Report pages: list, write with live preview, read (comments, follow, star,
+revisions and diffs), edit with stale-save protection, badge, unsubscribe."""
+
+import difflib
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from experiments import selectors as experiment_selectors
+from experiments.views import render_badge
+from teams import policy
+from teams.selectors import team_by_slug
+from teamsite.errors import Conflict
+from teamsite.forms import add_service_errors
+from teamsite.markdown import render_markdown
+
+from . import selectors, services
+from .forms import CommentForm, ReportForm
+from .models import Comment
+
+
+def _team(slug):
+    team = team_by_slug(slug)
+    if team is None:
+        raise Http404("No such team.")
+    return team
+
+
+def _report(request, team_slug, report_id):
+    team = _team(team_slug)
+    report = selectors.report_by_id(team, report_id)
+    access = policy.report_access(request.user, report) if report else None
+    if report is None or not access.visible:
+        raise Http404("No such report.")
+    return report, access
+
+
+def _signed_in(request):
+    if not request.user.is_authenticated:
+        raise _SignIn
+
+
+class _SignIn(Exception):
+    pass
+
+
+def signed_in_when_needed(view):
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except _SignIn:
+            return redirect_to_login(request.get_full_path())
+
+    wrapper.__name__ = view.__name__
+    return wrapper
+
+
+def _projects_for(request, team):
+    return [p for p in experiment_selectors.projects_of(request.user, team)]
+
+
+def report_list(request, team):
+    team = _team(team)
+    q, author, project = (request.GET.get(key, "").strip() for key in ("q", "author", "project"))
+    reports = selectors.reports_of(request.user, team, q=q or None, author=author or None, project=project or None)
+    context = {
+        "team": team,
+        "reports": reports[:200],
+        "q": q,
+        "author": author,
+        "project": project,
+        "filtered": bool(q or author or project),
+        "can_create": policy.can_create_report(request.user, team),
+        "projects": _projects_for(request, team),
+    }
+    return render(request, "reports/list.html", context)
+
+
+@signed_in_when_needed
+def report_new(request, team):
+    team = _team(team)
+    _signed_in(request)
+    projects = _projects_for(request, team)
+    form = ReportForm(request.POST or None, projects=projects)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            project = next((p for p in projects if p.name == form.cleaned_data["project"]), None)
+            if not policy.can_create_report(request.user, team, project):
+                policy.team_access(request.user, team).require("report:create")
+            try:
+                report = services.report_create(
+                    team=team, author=request.user, title=form.cleaned_data["title"], body=form.cleaned_data["body"],
+                    visibility=form.cleaned_data["visibility"], project=project,
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, "Your report was saved.")
+                return redirect("report", team=team.slug, report_id=report.pk)
+    elif not policy.can_create_report(request.user, team):
+        policy.team_access(request.user, team).require("report:create")
+    return render(request, "reports/form.html", {"team": team, "form": form, "report": None}, status=status)
+
+
+@require_POST
+def preview(request, team):
+    """The live preview beside the editor: the body rendered exactly as the report page will."""
+    team = _team(team)
+    if not request.user.is_authenticated:
+        return HttpResponse(status=401)
+    html = render_markdown(request.POST.get("body", ""), charts=selectors.chart_resolver(request.user, team))
+    return render(request, "reports/form.html#preview", {"preview_html": html})
+
+
+def report_detail(request, team, report_id):
+    report, access = _report(request, team, report_id)
+    revision_number = request.GET.get("revision")
+    shown = None
+    if revision_number and revision_number.isdigit():
+        shown = report.revisions.filter(number=int(revision_number)).first()
+    diff = None
+    if request.GET.get("diff", "").isdigit():
+        number = int(request.GET["diff"])
+        pair = {r.number: r for r in report.revisions.filter(number__in=[number - 1, number])}
+        if number in pair:
+            before = pair.get(number - 1)
+            diff = _diff(before.body if before else "", pair[number].body, f"revision {number - 1}", f"revision {number}")
+    body = shown.body if shown else report.body
+    context = {
+        "team": report.team,
+        "report": report,
+        "access": access,
+        "html": render_markdown(body, charts=selectors.chart_resolver(request.user, report.team)),
+        "shown_revision": shown,
+        "diff": diff,
+        "diff_number": request.GET.get("diff"),
+        "revisions": selectors.revisions_of(report),
+        **_actions_context(request, report, access),
+        **_comments_context(request, report, access),
+        "badge_url": request.build_absolute_uri(f"/{report.team.slug}/reports/{report.pk}/badge.svg"),
+        "report_url": request.build_absolute_uri(f"/{report.team.slug}/reports/{report.pk}/"),
+    }
+    return render(request, "reports/detail.html", context)
+
+
+def _actions_context(request, report, access):
+    return {
+        "report": report,
+        "access": access,
+        "star_count": selectors.star_count(report),
+        "follower_count": selectors.follower_count(report),
+        "following": selectors.is_following(report, request.user),
+        "starred": selectors.has_starred(report, request.user),
+    }
+
+
+def _comments_context(request, report, access, form=None):
+    comments = list(selectors.comments_of(report))
+    for comment in comments:
+        comment.html = render_markdown(comment.body)
+        comment.deletable = request.user.is_authenticated and (comment.author_id == request.user.pk or access.can("report:delete_any"))
+    return {"report": report, "access": access, "comments": comments, "comment_form": form or CommentForm()}
+
+
+def _diff(before, after, before_label, after_label):
+    lines = difflib.unified_diff(before.splitlines(), after.splitlines(), before_label, after_label, lineterm="", n=3)
+    return [{"text": line, "kind": "add" if line.startswith("+") else "del" if line.startswith("-") else "hunk" if line.startswith("@@") else "same"} for line in lines]
+
+
+@signed_in_when_needed
+def report_edit(request, team, report_id):
+    report, access = _report(request, team, report_id)
+    _signed_in(request)
+    access.require_edit()
+    projects = _projects_for(request, report.team)
+    initial = {"title": report.title, "body": report.body, "visibility": report.visibility,
+               "project": report.project.name if report.project_id else "", "base_revision": report.revision}
+    form = ReportForm(request.POST or None, projects=projects, initial=initial)
+    form.fields["project"].disabled = True
+    status, stale = 200, None
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.report_save(
+                    report=report, actor=request.user, base_revision=form.cleaned_data["base_revision"] or 0,
+                    title=form.cleaned_data["title"], body=form.cleaned_data["body"], visibility=form.cleaned_data["visibility"],
+                )
+            except Conflict as exc:
+                status = 409
+                report.refresh_from_db()
+                stale = {"message": exc.message, "diff": _diff(report.body, form.cleaned_data["body"], f"revision {report.revision} (saved)", "your text (not saved)"),
+                         "revision": report.revision}
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, "Saved as a new revision.")
+                return redirect("report", team=report.team.slug, report_id=report.pk)
+    return render(request, "reports/form.html", {"team": report.team, "form": form, "report": report, "stale": stale}, status=status)
+
+
+@signed_in_when_needed
+@require_POST
+def report_delete(request, team, report_id):
+    report, access = _report(request, team, report_id)
+    _signed_in(request)
+    access.require_delete()
+    services.report_delete(report=report)
+    messages.success(request, f"The report “{report.title}” was deleted.")
+    return redirect("reports", team=report.team.slug)
+
+
+@signed_in_when_needed
+@require_POST
+def comment_add(request, team, report_id):
+    report, access = _report(request, team, report_id)
+    _signed_in(request)
+    access.require("report:comment")
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.comment_add(report=report, author=request.user, body=form.cleaned_data["body"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            form = None
+    status = 400 if form is not None else 200
+    if request.htmx:
+        return render(request, "reports/detail.html#comments", _comments_context(request, report, access, form), status=status)
+    if form is not None:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect(f"/{report.team.slug}/reports/{report.pk}/#comments")
+
+
+@signed_in_when_needed
+@require_POST
+def comment_delete(request, team, report_id, comment_id):
+    report, access = _report(request, team, report_id)
+    _signed_in(request)
+    comment = get_object_or_404(Comment, report=report, pk=comment_id)
+    if not (comment.author_id == request.user.pk or access.can("report:delete_any")):
+        raise PermissionDenied("Only a comment's author or a team admin may delete it.")
+    services.comment_delete(comment=comment)
+    if request.htmx:
+        return render(request, "reports/detail.html#comments", _comments_context(request, report, access))
+    return redirect(f"/{report.team.slug}/reports/{report.pk}/#comments")
+
+
+@signed_in_when_needed
+@require_POST
+def toggle(request, team, report_id, what):
+    report, access = _report(request, team, report_id)
+    _signed_in(request)
+    access.require("report:follow")
+    on = request.POST.get("on") == "1"
+    (services.follow_set if what == "follow" else services.star_set)(report=report, user=request.user, on=on)
+    if request.htmx:
+        return render(request, "reports/detail.html#actions", _actions_context(request, report, access))
+    return redirect("report", team=report.team.slug, report_id=report.pk)
+
+
+def unfollow(request, team, token):
+    if request.method == "POST":
+        report = services.unsubscribe_by_token(token)
+        if report is None:
+            raise Http404("This link is not valid.")
+        return render(request, "reports/unfollow.html", {"report": report, "done": True})
+    return render(request, "reports/unfollow.html", {"token": token, "done": False})
+
+
+def badge(request, team, report_id):
+    report, access = _report(request, team, report_id)
+    response = HttpResponse(render_badge("teamsite", report.title), content_type="image/svg+xml")
+    response["Cache-Control"] = "max-age=300"
+    return response
