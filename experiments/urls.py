@@ -9,6 +9,7 @@ urlpatterns = [
     path("<ts_slug:team>/projects/", views.project_list, name="projects"),
     path("<ts_slug:team>/<ts_slug:project>/", views.workspace, name="project"),
     path("<ts_slug:team>/<ts_slug:project>/panels/", views.panels_edit, name="project-panels"),
+    path("<ts_slug:team>/<ts_slug:project>/panels/to-report/", views.panel_to_report, name="project-panel-to-report"),
     path("<ts_slug:team>/<ts_slug:project>/settings/", views.project_settings, name="project-settings"),
     path("<ts_slug:team>/<ts_slug:project>/compare/", views.compare, name="compare"),
     path("<ts_slug:team>/<ts_slug:project>/badge.svg", views.badge, name="project-badge"),

@@ -182,12 +182,24 @@ def workspace(request, team, project):
         "panels": project.panels,
         "chart_runs_json": json.dumps(chart_runs(project, page_runs)),
         "panel_form": PanelForm(),
+        "editable_reports": _editable_reports(request, project),
         "base_url": request.build_absolute_uri("/").rstrip("/"),
     }
     template = "experiments/workspace.html"
     if request.htmx and request.htmx.target == "runs-table":
         template += "#runs-table"
     return render(request, template, context)
+
+
+def _editable_reports(request, project):
+    """Reports of the team the person may add a chart to (theirs, or any for an admin)."""
+    from reports import selectors as report_selectors
+
+    if not request.user.is_authenticated:
+        return []
+    reports = report_selectors.reports_of(request.user, project.team)[:50]
+    team_access = policy.team_access(request.user, project.team)
+    return [r for r in reports if policy.ReportAccess(request.user, r, team=team_access).can_edit()]
 
 
 @signed_in_when_needed
@@ -226,6 +238,36 @@ def panels_edit(request, team, project):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect(reverse("project", kwargs={"team": project.team.slug, "project": project.name}) + "#panels")
+
+
+@signed_in_when_needed
+@require_POST
+def panel_to_report(request, team, project):
+    """"Add to report": append a workspace panel to a report the person may edit, as a live chart block."""
+    from reports import selectors as report_selectors
+    from reports import services as report_services
+
+    project, access = _project(request, team, project)
+    if not request.user.is_authenticated:
+        raise _SignIn
+    try:
+        index = int(request.POST.get("index", -1))
+        panel = project.panels[index] if index >= 0 else None
+    except (ValueError, IndexError):
+        panel = None
+    report = report_selectors.report_by_id(project.team, request.POST.get("report") or 0) if (request.POST.get("report") or "").isdigit() else None
+    if panel is None or report is None:
+        messages.error(request, "Choose a chart and a report.")
+        return redirect("project", team=project.team.slug, project=project.name)
+    policy.report_access(request.user, report).require_edit()
+    runs = [run.run_id for run in selectors.runs_of(project)[: selectors.CHARTED_BY_DEFAULT]]
+    block = (
+        f"\n\n```chart\nruns: {', '.join(f'{project.name}/{run_id}' for run_id in runs)}\n"
+        f"keys: {', '.join(panel['keys'])}\nx: {panel['x']}\nsmoothing: {panel['smoothing']}\nlog: {str(panel['log_y']).lower()}\n```\n"
+    )
+    report_services.report_save(report=report, actor=request.user, base_revision=report.revision, body=report.body.rstrip() + block)
+    messages.success(request, f"The chart was added to “{report.title}”.")
+    return redirect("report", team=project.team.slug, report_id=report.pk)
 
 
 # --- One run ---------------------------------------------------------------------------------

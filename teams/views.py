@@ -89,10 +89,12 @@ def team_create(request):
 def team_home(request, team):
     team, access = _team_access(request, team)
     from experiments.selectors import projects_of
+    from reports.selectors import reports_of
 
     members = list(selectors.people_of(team)) if access.can("team:view") else None
     context = {
         "projects": list(projects_of(request.user, team)[:12]),
+        "recent_reports": list(reports_of(request.user, team)[:6]),
         "team": team,
         "access": access,
         "members": members,

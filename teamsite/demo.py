@@ -112,6 +112,7 @@ def _demo_experiments(team, people, bot):
     experiment_services.run_update(run=nightly, state="finished")
     _backdate(nightly, hours=9, minutes=25)
 
+    _demo_report(team, people, projects["mnist"])
     architecture = ContentFile(b"conv(32) -> conv(64) -> dense(128) -> dense(10)\n", name="summary.txt")
     experiment_services.file_save(run=nightly, path="model/summary.txt", upload=architecture)
 
@@ -128,6 +129,50 @@ def demo_sign_ins():
     """The demo sign-ins whose accounts exist in this database."""
     present = set(User.objects.filter(username__in=[name for name, _, _ in SIGN_INS]).values_list("username", flat=True))
     return [row for row in SIGN_INS if row[0] in present]
+
+
+def _demo_report(team, people, mnist):
+    from experiments.models import Run
+    from reports import services as report_services
+
+    runs = list(Run.objects.filter(project=mnist, name__in=["baseline-cnn", "higher-lr"]).values_list("run_id", flat=True))
+    body = f"""# Learning rate on MNIST
+
+[![teamsite | mnist](/{team.slug}/mnist/badge.svg?metric=acc)](/{team.slug}/mnist/)
+
+[TOC]
+
+## What we tried
+
+- [x] A baseline CNN at `lr=0.001`
+- [x] The same network at `lr=0.01`
+- [ ] Augmentation
+
+## Curves
+
+```chart
+runs: {", ".join(f"mnist/{run_id}" for run_id in runs)}
+keys: loss, val_loss
+smoothing: 0.3
+```
+
+| run | lr | best acc |
+|---|---|---|
+| baseline-cnn | 0.001 | 0.999 |
+| higher-lr | 0.01 | 0.98 |
+
+The higher rate converges faster but settles higher[^1].
+
+```python
+run = ts.init(project="mnist", config={{"lr": 0.01}})
+```
+
+[^1]: Both runs used the same seed and batch size.
+"""
+    report = report_services.report_create(team=team, author=people["ada"], title="Learning rate on MNIST", body=body, visibility="public", project=None)
+    report_services.comment_add(report=report, author=people["max"], body="Nice. Shall I try **0.003** with a warm-up?")
+    report_services.star_set(report=report, user=people["vera"], on=True)
+    report_services.follow_set(report=report, user=people["vera"], on=True)
 
 
 def _backdate(run, *, hours, minutes):
