@@ -17,6 +17,7 @@ class ReportForm(forms.Form):
     )
     body = forms.CharField(
         required=False,
+        strip=False,  # a body saved unchanged must compare equal, trailing newline and all
         max_length=200_000,
         widget=forms.Textarea(attrs={"rows": 22, "class": "editor", "spellcheck": "true"}),
         help_text="Markdown: headings, lists, tables, code, footnotes, task lists, [TOC], badges "
@@ -24,9 +25,11 @@ class ReportForm(forms.Form):
     )
     base_revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, projects=(), **kwargs):
+    def __init__(self, *args, projects=(), project_required=False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["project"].choices = [("", "No project")] + [(p.name, p.name) for p in projects]
+        choices = [(p.name, p.name) for p in projects]
+        self.fields["project"].choices = choices if project_required else [("", "No project")] + choices
+        self.fields["project"].required = project_required
 
 
 class CommentForm(forms.Form):

@@ -46,6 +46,7 @@ class Revision(models.Model):
     number = models.PositiveIntegerField()
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
+    visibility = models.CharField(max_length=8, choices=ReportVisibility.choices, default=ReportVisibility.DRAFT)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -21,6 +21,11 @@ from .models import Comment, Follow, Report, ReportVisibility, Revision, Star
 UNSUBSCRIBE_SALT = "teamsite.reports.unfollow"
 
 
+def normalize_newlines(text):
+    """Browsers send form text with \r\n; store \n, so that an unchanged text compares equal."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if text else text
+
+
 def _clean(title, body, visibility, project, team):
     errors = {}
     title = (title or "").strip()
@@ -41,12 +46,13 @@ def _clean(title, body, visibility, project, team):
 
 @transaction.atomic
 def report_create(*, team: Team, author: User, title: str, body: str = "", visibility: str = "draft", project: Project | None = None) -> Report:
+    body = normalize_newlines(body)
     title = _clean(title, body, visibility, project, team)
     now = timezone.now()
     report = Report.objects.create(
         team=team, project=project, author=author, title=title, body=body or "", visibility=visibility, created_at=now, updated_at=now
     )
-    Revision.objects.create(report=report, number=1, title=title, body=report.body, author=author, created_at=now)
+    Revision.objects.create(report=report, number=1, title=title, body=report.body, visibility=visibility, author=author, created_at=now)
     policy.grant_report_author(author, report)
     Follow.objects.get_or_create(report=report, user=author)  # authors hear about comments on their reports
     return report
@@ -55,6 +61,7 @@ def report_create(*, team: Team, author: User, title: str, body: str = "", visib
 @transaction.atomic
 def report_save(*, report: Report, actor: User, base_revision: int, title=None, body=None, visibility=None) -> Report:
     """Save a new revision. A save based on an older revision is refused (409) and changes nothing."""
+    body = normalize_newlines(body)
     current = Report.objects.select_for_update().get(pk=report.pk)
     if base_revision != current.revision:
         raise Conflict(
@@ -63,17 +70,21 @@ def report_save(*, report: Report, actor: User, base_revision: int, title=None, 
             revision=current.revision,
         )
     title = _clean(title if title is not None else current.title, body, visibility or current.visibility, current.project, current.team)
-    changed = (title != current.title) or (body is not None and body != current.body)
+    content_changed = (title != current.title) or (body is not None and body != current.body)
+    changed = content_changed or (visibility is not None and visibility != current.visibility)
     current.title = title
     if body is not None:
         current.body = body
     if visibility is not None:
         current.visibility = visibility
     current.updated_at = timezone.now()
-    if changed:
+    if changed:  # publishing is a revision too: a page opened before it is stale
         current.revision += 1
-        Revision.objects.create(report=current, number=current.revision, title=current.title, body=current.body, author=actor)
-        transaction.on_commit(lambda: notify_followers(report=current, actor=actor, event="revision"))
+        Revision.objects.create(
+            report=current, number=current.revision, title=current.title, body=current.body, visibility=current.visibility, author=actor
+        )
+        if content_changed:
+            transaction.on_commit(lambda: notify_followers(report=current, actor=actor, event="revision"))
     current.save()
     return current
 

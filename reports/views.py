@@ -84,8 +84,12 @@ def report_list(request, team):
 def report_new(request, team):
     team = _team(team)
     _signed_in(request)
-    projects = _projects_for(request, team)
-    form = ReportForm(request.POST or None, projects=projects)
+    team_wide = policy.can_create_report(request.user, team)
+    # outsiders may write about the team's open projects, and only about those
+    projects = [p for p in _projects_for(request, team) if team_wide or policy.can_create_report(request.user, team, p)]
+    if not team_wide and not projects:
+        policy.team_access(request.user, team).require("report:create")
+    form = ReportForm(request.POST or None, projects=projects, project_required=not team_wide)
     status = 200
     if request.method == "POST":
         status = 400
@@ -103,8 +107,6 @@ def report_new(request, team):
             else:
                 messages.success(request, "Your report was saved.")
                 return redirect("report", team=team.slug, report_id=report.pk)
-    elif not policy.can_create_report(request.user, team):
-        policy.team_access(request.user, team).require("report:create")
     return render(request, "reports/form.html", {"team": team, "form": form, "report": None}, status=status)
 
 

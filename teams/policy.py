@@ -228,7 +228,7 @@ class ReportAccess:
         report_scopes = frozenset(scope for scope in context if scope.startswith("report:"))
         if report.visibility == "draft":
             is_admin = self.team_access.is_member and self.team_access.membership.role == "admin"
-            visible = is_admin or self.owns()
+            visible = is_admin or (self.team_access.is_member and self.owns())
         elif report.visibility == "team":
             visible = "report:view" in report_scopes
         else:
@@ -298,16 +298,16 @@ def visible_reports(user, queryset):
     if is_system_admin(user):
         return queryset
     public = Q(visibility="public")
+    projects = visible_projects(user, Project.objects.all()).values("pk")
+    on_visible_project = Q(visibility="team", project__isnull=False, project__in=projects)
     if not (user and user.is_authenticated and user.is_active):
-        return queryset.filter(public)
+        return queryset.filter(public | on_visible_project)
     member_of = Membership.objects.filter(user=user).values("team_id")
     admin_of = Membership.objects.filter(user=user, role="admin").values("team_id")
-    projects = visible_projects(user, Project.objects.all()).values("pk")
     own = ReportUserObjectPermission.objects.filter(user=user, permission__codename="own_report").values("content_object_id")
-    team_wide = Q(visibility="team") & (
-        (Q(project__isnull=True) & Q(team__in=member_of)) | (Q(project__isnull=False) & Q(project__in=projects))
-    )
-    drafts = Q(visibility="draft") & (Q(pk__in=own) | Q(team__in=admin_of))
+    team_wide = Q(visibility="team", project__isnull=True, team__in=member_of) | on_visible_project
+    # an author who left the team no longer sees their drafts (ReportAccess says the same)
+    drafts = Q(visibility="draft") & ((Q(pk__in=own) & Q(team__in=member_of)) | Q(team__in=admin_of))
     return queryset.filter(public | team_wide | drafts)
 
 

@@ -8,6 +8,7 @@ live charts of ```chart blocks.
 
 import json
 import re
+import secrets
 
 import markdown as markdown_lib
 import nh3
@@ -15,7 +16,7 @@ from django.utils.html import escape
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "details", "div", "dl", "dt",
-    "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "input", "ins", "kbd", "li", "mark", "ol",
+    "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol",
     "p", "pre", "s", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th",
     "thead", "tr", "ul",
 }
@@ -32,23 +33,22 @@ ALLOWED_ATTRIBUTES = {
     "h1": {"id"}, "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
     "li": {"id", "class"},
     "sup": {"id"},
-    "input": {"type", "checked", "disabled"},
     "ol": {"start"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
 SAFE_CLASS = re.compile(r"^(language-[\w+-]+|codehilite|footnote[\w-]*|footnote|task-list-item|toc|[a-z]{1,3}\d?)$")
 EXTENSIONS = ["extra", "sane_lists", "toc", "codehilite"]
 EXTENSION_CONFIGS = {"codehilite": {"guess_lang": False, "css_class": "codehilite"}, "toc": {"permalink": False}}
-CHART_BLOCK = re.compile(r"^```chart[ \t]*\n(.*?)\n```[ \t]*$", re.MULTILINE | re.DOTALL)
+CHART_BLOCK = re.compile(r"^```chart[ \t]*\r?\n(.*?)\r?\n```[ \t]*\r?$", re.MULTILINE | re.DOTALL)
 CHART_TOKEN = "TSCHARTBLOCK{}END"
 TASK_ITEM = re.compile(r"<li>\s*(<p>)?\s*\[([ xX])\]\s")
 
 
 def _attribute_filter(tag, attribute, value):
-    if tag == "img" and attribute == "src" and not value.lower().startswith(("http://", "https://", "/")):
-        return None  # images only from http(s) or this site
-    if tag == "input" and attribute == "type" and value != "checkbox":
-        return None
+    if tag == "img" and attribute == "src":
+        lowered = value.strip().lower()
+        if not (lowered.startswith(("http://", "https://")) or (lowered.startswith("/") and not lowered.startswith("//"))):
+            return None  # images only from http(s) or this site
     if attribute == "class" and not all(SAFE_CLASS.match(part) for part in value.split()):
         return None
     return value
@@ -66,10 +66,13 @@ def sanitize_html(html: str) -> str:
     )
 
 
-def _task_lists(html):
+def _task_lists(html, nonce):
+    """Mark task items with tokens; the checkboxes themselves are added after sanitizing,
+    so that no <input> a user writes can survive."""
+
     def checkbox(match):
-        checked = " checked" if match.group(2).lower() == "x" else ""
-        return f'<li class="task-list-item">{match.group(1) or ""}<input type="checkbox" disabled{checked}> '
+        state = "ON" if match.group(2).lower() == "x" else "OFF"
+        return f'<li class="task-list-item">{match.group(1) or ""}TSTASK{state}{nonce} '
 
     return TASK_ITEM.sub(checkbox, html)
 
@@ -103,16 +106,20 @@ def render_markdown(text: str, *, charts=None) -> str:
     see)` turns ```chart blocks into live charts; without it they become a note.
     """
     specs = []
+    nonce = secrets.token_hex(8)  # tokens a user cannot type in advance
 
     def hold(match):
         specs.append(parse_chart_block(match.group(1)))
-        return "\n\n" + CHART_TOKEN.format(len(specs) - 1) + "\n\n"
+        return "\n\n" + CHART_TOKEN.format(f"{nonce}x{len(specs) - 1}") + "\n\n"
 
     source = CHART_BLOCK.sub(hold, text or "")
     html = markdown_lib.markdown(source, extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS, output_format="html")
-    html = sanitize_html(_task_lists(html))
+    html = sanitize_html(_task_lists(html, nonce))
+    html = html.replace(f"TSTASKON{nonce}", '<input type="checkbox" disabled checked>').replace(
+        f"TSTASKOFF{nonce}", '<input type="checkbox" disabled>'
+    )
     for n, spec in enumerate(specs):
-        html = html.replace(f"<p>{CHART_TOKEN.format(n)}</p>", _chart_html(spec, charts), 1)
+        html = html.replace(f"<p>{CHART_TOKEN.format(f'{nonce}x{n}')}</p>", _chart_html(spec, charts), 1)
     return html
 
 
