@@ -1,17 +1,15 @@
 """Writes for accounts: users, profiles, avatars and API keys."""
 
 import secrets
-import uuid
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from teamsite.images import avatar_from_upload
+from teamsite.images import replace_avatar
 
 from .models import ApiKey, User, key_digest
 
@@ -102,16 +100,7 @@ def profile_update(*, user: User, display_name: str) -> User:
 
 def avatar_set(*, user: User, upload) -> User:
     """Replace the user's avatar; the old files go only once the new ones are saved."""
-    avatar = avatar_from_upload(upload)  # raises ValidationError, nothing changed
-    old = [user.avatar_large.name, user.avatar_small.name]
-    token = uuid.uuid4().hex[:12]
-    with transaction.atomic():
-        for size, data in avatar.renditions.items():
-            field = getattr(user, f"avatar_{size}")
-            field.save(f"{user.pk}-{token}-{size}.{avatar.extension}", ContentFile(data), save=False)
-        user.save(update_fields=["avatar_large", "avatar_small"])
-        transaction.on_commit(lambda: _delete_files(old, storage=user.avatar_large.storage))
-    return user
+    return replace_avatar(user, upload)
 
 
 def avatar_remove(*, user: User) -> User:

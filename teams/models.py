@@ -85,6 +85,8 @@ class Team(models.Model):
     projects_stay_inside = models.BooleanField(
         default=False, help_text="Projects stay inside the team: public and open visibility are refused."
     )
+    avatar_large = models.FileField(upload_to="avatars/teams/", blank=True, max_length=255)
+    avatar_small = models.FileField(upload_to="avatars/teams/", blank=True, max_length=255)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -201,3 +203,22 @@ class ServiceAccount(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.team})"
+
+
+class ShowcaseItem(models.Model):
+    """A report or project the team's admins chose to show on its profile, in their order."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="showcase")
+    report = models.ForeignKey("reports.Report", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    project = models.ForeignKey("experiments.Project", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(report__isnull=False) & models.Q(project__isnull=True))
+                | (models.Q(report__isnull=True) & models.Q(project__isnull=False)),
+                name="showcase_one_thing",
+            )
+        ]

@@ -72,3 +72,48 @@ def organizations_for_team_creation(user):
 def admin_teams(user):
     """Teams where the user may invite people (for the 'Invite Team' entry)."""
     return [m.team for m in teams_of(user) if "team:invite" in m.scopes]
+
+
+def profile(team, user):
+    """What /<team>/ shows `user`: showcase in the admins' order, most active projects, counts.
+
+    A fixed number of queries however many projects and reports the team has.
+    """
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from experiments.models import Project
+    from reports.models import Report
+
+    from .models import ShowcaseItem
+
+    readable_reports = policy.visible(user, Report.objects.filter(team=team)).values("pk")
+    visible_projects = policy.visible(user, Project.objects.filter(team=team)).values("pk")
+    showcase = list(
+        ShowcaseItem.objects.filter(team=team)
+        .filter(Q(report__in=readable_reports) | Q(project__in=visible_projects))
+        .select_related("report", "report__author", "project")
+        .order_by("position", "id")
+    )
+    since = timezone.now() - timedelta(days=30)
+    active = list(
+        Project.objects.filter(pk__in=visible_projects)
+        .annotate(recent_runs=Count("runs", filter=Q(runs__created_at__gte=since)))
+        .filter(recent_runs__gt=0)
+        .order_by("-recent_runs", "name")[:6]
+    )
+    return {"showcase": showcase, "active_projects": active}
+
+
+def showcase_for_admins(team):
+    """Every showcased item with whether visitors can still see it (a private one is marked, not hidden)."""
+    from .models import ShowcaseItem
+
+    items = list(ShowcaseItem.objects.filter(team=team).select_related("report", "project").order_by("position", "id"))
+    for item in items:
+        if item.report_id:
+            item.public = item.report.visibility == "public"
+        else:
+            item.public = item.project.visibility in ("public", "open")
+    return items

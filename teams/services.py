@@ -129,8 +129,12 @@ def team_update(*, team: Team, **changes) -> Team:
     its public and open projects to team visibility."""
     from experiments.services import projects_keep_inside
 
+    from .forms import clean_links
+
     allowed = {"name", "intro", "links", "projects_stay_inside"}
     closing = changes.get("projects_stay_inside") is True and not team.projects_stay_inside
+    if "links" in changes:
+        changes["links"] = clean_links(changes["links"] or [])
     for field, value in changes.items():
         if field not in allowed:
             raise ValueError(field)
@@ -397,3 +401,57 @@ def service_account_revoke(*, account: ServiceAccount) -> None:
     account.user.api_keys.filter(revoked_at__isnull=True).update(revoked_at=now)
     User.objects.filter(pk=account.user_id).update(is_active=False)
     Membership.objects.filter(team=account.team, user=account.user).delete()
+
+
+# --- The team's profile ----------------------------------------------------------------
+
+
+def links_from_text(text: str) -> list[dict]:
+    """One link per line, "Label | https://..." or just the address; http(s) only (ValidationError naming the line)."""
+    from .forms import clean_links
+
+    links = []
+    for line in (text or "").splitlines():
+        if not line.strip():
+            continue
+        label, _, url = line.rpartition("|") if "|" in line else ("", "", line)
+        links.append({"label": label.strip(), "url": url.strip()})
+    return clean_links(links)
+
+
+def team_avatar_set(*, team: Team, upload) -> Team:
+    from teamsite.images import replace_avatar
+
+    return replace_avatar(team, upload)
+
+
+@transaction.atomic
+def showcase_add(*, team: Team, report=None, project=None):
+    from .models import ShowcaseItem
+
+    if (report is None) == (project is None):
+        raise ValidationError({"item": ["Choose one report or one project to show."]})
+    if (report and report.team_id != team.pk) or (project and project.team_id != team.pk):
+        raise ValidationError({"item": ["Only the team's own reports and projects can be shown."]})
+    if ShowcaseItem.objects.filter(team=team, report=report, project=project).exists():
+        raise ValidationError({"item": ["That is already on the profile."]})
+    last = ShowcaseItem.objects.filter(team=team).order_by("-position").values_list("position", flat=True).first()
+    return ShowcaseItem.objects.create(team=team, report=report, project=project, position=(last or 0) + 1)
+
+
+@transaction.atomic
+def showcase_move(*, item, direction: str) -> None:
+    from .models import ShowcaseItem
+
+    items = list(ShowcaseItem.objects.select_for_update().filter(team_id=item.team_id).order_by("position", "id"))
+    index = next(n for n, other in enumerate(items) if other.pk == item.pk)
+    target = index - 1 if direction == "up" else index + 1
+    if 0 <= target < len(items):
+        items[index], items[target] = items[target], items[index]
+    for position, other in enumerate(items, start=1):
+        if other.position != position:
+            ShowcaseItem.objects.filter(pk=other.pk).update(position=position)
+
+
+def showcase_remove(*, item) -> None:
+    item.delete()

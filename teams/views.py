@@ -17,7 +17,16 @@ from teamsite.forms import add_service_errors
 from teamsite.markdown import render_markdown
 
 from . import policy, selectors, services
-from .forms import AddMemberForm, CustomRoleForm, InviteForm, ServiceAccountForm, SiteSettingsForm, TeamCreateForm, TeamGeneralForm
+from .forms import (
+    AddMemberForm,
+    CustomRoleForm,
+    InviteForm,
+    ServiceAccountForm,
+    SiteSettingsForm,
+    TeamAvatarForm,
+    TeamCreateForm,
+    TeamGeneralForm,
+)
 from .models import CustomRole, Invitation, Organization, ServiceAccount
 
 
@@ -87,19 +96,21 @@ def team_create(request):
 
 
 def team_home(request, team):
-    team, access = _team_access(request, team)
+    """The team's profile: what visitors see, and more for members."""
     from experiments.selectors import projects_of
     from reports.selectors import reports_of
 
+    team, access = _team_access(request, team)
     members = list(selectors.people_of(team)) if access.can("team:view") else None
     context = {
-        "projects": list(projects_of(request.user, team)[:12]),
-        "recent_reports": list(reports_of(request.user, team)[:6]),
         "team": team,
         "access": access,
         "members": members,
         "member_count": len(members) if members is not None else selectors.people_of(team).count(),
         "intro_html": render_markdown(team.intro),
+        "projects": list(projects_of(request.user, team)[:12]) if access.is_member else [],
+        "recent_reports": list(reports_of(request.user, team)[:6]),
+        **selectors.profile(team, request.user),
     }
     return render(request, "teams/team_home.html", context)
 
@@ -107,20 +118,149 @@ def team_home(request, team):
 # --- Settings: general -------------------------------------------------------------------
 
 
+def _general_context(team, access, **extra):
+    from experiments.models import Project
+    from reports.models import Report
+
+    showcased = selectors.showcase_for_admins(team)
+    taken_reports = {item.report_id for item in showcased}
+    taken_projects = {item.project_id for item in showcased}
+    return _settings_context(
+        team,
+        access,
+        tab="general",
+        showcase=showcased,
+        report_choices=[r for r in Report.objects.filter(team=team).exclude(visibility="draft").order_by("title") if r.pk not in taken_reports],
+        project_choices=[p for p in Project.objects.filter(team=team).order_by("name") if p.pk not in taken_projects],
+        **extra,
+    )
+
+
 @_signed_in_views
 def settings_general(request, team):
     team, access = _team_access(request, team, "team:manage")
-    form = TeamGeneralForm(request.POST or None, initial={"name": team.name})
-    if request.method == "POST" and form.is_valid():
+    initial = {"name": team.name, "intro": team.intro, "links": "\n".join(f"{l['label']} | {l['url']}" for l in team.links)}
+    form = TeamGeneralForm(request.POST or None, initial=initial)
+    avatar_form = TeamAvatarForm()
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                links = services.links_from_text(form.cleaned_data["links"])
+                services.team_update(team=team, name=form.cleaned_data["name"], intro=form.cleaned_data["intro"], links=links)
+            except ValidationError as exc:
+                team.refresh_from_db()
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, "The team settings were saved.")
+                return redirect("team-settings", team=team.slug)
+    context = _general_context(team, access, form=form, avatar_form=avatar_form, preview_html=render_markdown(team.intro))
+    return render(request, "teams/settings_general.html", context, status=status)
+
+
+@_signed_in_views
+@require_POST
+def team_avatar(request, team):
+    team, access = _team_access(request, team, "team:manage")
+    form = TeamAvatarForm(request.POST, request.FILES)
+    if form.is_valid():
         try:
-            services.team_update(team=team, name=form.cleaned_data["name"])
+            services.team_avatar_set(team=team, upload=form.cleaned_data["avatar"])
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            form.add_error("avatar", exc)
+    if not form.is_valid():
+        team.refresh_from_db()
+        general = TeamGeneralForm(initial={"name": team.name, "intro": team.intro, "links": "\n".join(f"{l['label']} | {l['url']}" for l in team.links)})
+        context = _general_context(team, access, form=general, avatar_form=form, preview_html=render_markdown(team.intro))
+        return render(request, "teams/settings_general.html", context, status=400)
+    messages.success(request, "The team's new avatar is in place.")
+    return redirect("team-settings", team=team.slug)
+
+
+@require_POST
+def intro_preview(request, team):
+    team, access = _team_access(request, team)
+    if not access.can("team:manage"):
+        return HttpResponse(status=403)
+    return render(request, "teams/settings_general.html#intro-preview", {"preview_html": render_markdown(request.POST.get("intro", ""))})
+
+
+@_signed_in_views
+@require_POST
+def showcase_edit(request, team):
+    """Add, move or remove a showcased report or project; htmx swaps the showcase panel."""
+    from experiments.models import Project
+    from reports.models import Report
+
+    from .models import ShowcaseItem
+
+    team, access = _team_access(request, team, "team:manage")
+    action = request.POST.get("action")
+    error = None
+    try:
+        if action == "add":
+            kind, _, pk = request.POST.get("item", "").partition(":")
+            report = Report.objects.filter(team=team, pk=pk).first() if kind == "report" and pk.isdigit() else None
+            project = Project.objects.filter(team=team, pk=pk).first() if kind == "project" and pk.isdigit() else None
+            services.showcase_add(team=team, report=report, project=project)
         else:
-            messages.success(request, "The team settings were saved.")
-            return redirect("team-settings", team=team.slug)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "teams/settings_general.html", _settings_context(team, access, form=form, tab="general"), status=status)
+            item = get_object_or_404(ShowcaseItem, team=team, pk=request.POST.get("id") or 0)
+            if action in ("up", "down"):
+                services.showcase_move(item=item, direction=action)
+            elif action == "remove":
+                services.showcase_remove(item=item)
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+    if request.htmx:
+        context = _general_context(team, access, showcase_error=error)
+        return render(request, "teams/settings_general.html#showcase", context, status=400 if error else 200)
+    if error:
+        messages.error(request, error)
+    return redirect(reverse("team-settings", kwargs={"team": team.slug}) + "#showcase")
+
+
+# --- Settings: privacy -----------------------------------------------------------------
+
+
+@_signed_in_views
+def settings_privacy(request, team):
+    from experiments import services as experiment_services
+    from experiments.models import Project
+
+    team, access = _team_access(request, team, "team:manage")
+    confirm_project, confirm_inside, status = None, None, 200
+    if request.method == "POST":
+        if request.POST.get("form") == "visibility":
+            project = get_object_or_404(Project, team=team, pk=request.POST.get("project") or 0)
+            visibility = request.POST.get("visibility", "")
+            widening = visibility in ("public", "open") and project.visibility not in ("public", "open")
+            if widening and request.POST.get("confirmed") != "1":
+                confirm_project, project.proposed = project, visibility  # ask first: this opens it to the world
+            else:
+                try:
+                    experiment_services.project_update(project=project, visibility=visibility)
+                except ValidationError as exc:
+                    messages.error(request, " ".join(exc.messages))
+                    status = 400
+                else:
+                    messages.success(request, f"{project.name} is now {project.get_visibility_display().lower()}.")
+        elif request.POST.get("form") == "inside":
+            turn_on = request.POST.get("on") == "1"
+            outward = list(team.projects.filter(visibility__in=["public", "open"]).order_by("name"))
+            if turn_on and outward and request.POST.get("confirmed") != "1":
+                confirm_inside = outward
+            else:
+                services.team_update(team=team, projects_stay_inside=turn_on)
+                messages.success(request, "Projects now stay inside the team." if turn_on else "Projects may be public or open again.")
+        if not (confirm_project or confirm_inside) and not request.htmx and status == 200:
+            return redirect("team-settings-privacy", team=team.slug)
+    projects = Project.objects.filter(team=team).select_related("created_by").annotate(run_count=Count("runs")).order_by("name")
+    context = _settings_context(team, access, tab="privacy", projects=projects, confirm_project=confirm_project, confirm_inside=confirm_inside)
+    template = "teams/settings_privacy.html"
+    if request.htmx and not confirm_inside:
+        template += "#privacy-table"
+    return render(request, template, context, status=status)
 
 
 # --- Settings: members -------------------------------------------------------------------

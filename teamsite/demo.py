@@ -173,6 +173,22 @@ run = ts.init(project="mnist", config={{"lr": 0.01}})
     report_services.comment_add(report=report, author=people["max"], body="Nice. Shall I try **0.003** with a warm-up?")
     report_services.star_set(report=report, user=people["vera"], on=True)
     report_services.follow_set(report=report, user=people["vera"], on=True)
+    _demo_profile(team, report)
+
+
+def _demo_profile(team, report):
+    intro = """We are a small lab training vision models on modest hardware, and we publish what we learn.
+
+[![Follow us](https://img.shields.io/badge/follow-demo--lab-4f46e5)](https://example.org/demo-lab) ![runs](/demo-lab/cifar10/badge.svg)
+
+Start with our learning-rate report, or browse **cifar10**, our public benchmark."""
+    team_services.team_update(
+        team=team,
+        intro=intro,
+        links=[{"label": "Lab website", "url": "https://example.org/demo-lab"}, {"label": "Our paper", "url": "https://example.org/papers/lr-2026.pdf"}],
+    )
+    team_services.showcase_add(team=team, report=report)
+    team_services.showcase_add(team=team, project=team.projects.get(name="cifar10"))
 
 
 def _backdate(run, *, hours, minutes):

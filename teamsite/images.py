@@ -90,3 +90,26 @@ def _too_many_pixels(width=None, height=None):
         f"That image is too large{shown}; avatars may be at most {MAX_SIDE}x{MAX_SIDE} pixels.",
         code="too_many_pixels",
     )
+
+
+def replace_avatar(instance, upload):
+    """Store the re-encoded renditions on `instance.avatar_large/avatar_small` (users and teams).
+
+    Validates first (ValidationError, nothing changed); the old files are deleted
+    only after the new ones are committed.
+    """
+    import uuid
+
+    from django.core.files.base import ContentFile
+    from django.db import transaction
+
+    avatar = avatar_from_upload(upload)
+    old = [instance.avatar_large.name, instance.avatar_small.name]
+    token = uuid.uuid4().hex[:12]
+    with transaction.atomic():
+        for size, data in avatar.renditions.items():
+            getattr(instance, f"avatar_{size}").save(f"{instance.pk}-{token}-{size}.{avatar.extension}", ContentFile(data), save=False)
+        instance.save(update_fields=["avatar_large", "avatar_small"])
+        storage = instance.avatar_large.storage
+        transaction.on_commit(lambda: [storage.delete(name) for name in old if name])
+    return instance
