@@ -433,6 +433,8 @@ def showcase_add(*, team: Team, report=None, project=None):
         raise ValidationError({"item": ["Choose one report or one project to show."]})
     if (report and report.team_id != team.pk) or (project and project.team_id != team.pk):
         raise ValidationError({"item": ["Only the team's own reports and projects can be shown."]})
+    if report is not None and report.visibility == "draft":
+        raise ValidationError({"item": ["A draft cannot be showcased; publish it to the team or the world first."]})
     if ShowcaseItem.objects.filter(team=team, report=report, project=project).exists():
         raise ValidationError({"item": ["That is already on the profile."]})
     last = ShowcaseItem.objects.filter(team=team).order_by("-position").values_list("position", flat=True).first()

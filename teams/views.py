@@ -235,7 +235,7 @@ def settings_privacy(request, team):
             project = get_object_or_404(Project, team=team, pk=request.POST.get("project") or 0)
             visibility = request.POST.get("visibility", "")
             widening = visibility in ("public", "open") and project.visibility not in ("public", "open")
-            if widening and request.POST.get("confirmed") != "1":
+            if widening and not team.projects_stay_inside and request.POST.get("confirmed") != "1":
                 confirm_project, project.proposed = project, visibility  # ask first: this opens it to the world
             else:
                 try:
