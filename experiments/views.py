@@ -7,7 +7,6 @@ import json
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from teams import policy
 from teams.selectors import team_by_slug
+from teamsite.auth import SignInFirst
 from teamsite.errors import Conflict
 from teamsite.forms import add_service_errors
 
@@ -59,29 +59,13 @@ def _require(request, access, scope):
     """403 for a signed-in person without the scope; the sign-in page for a visitor."""
     if not access.can(scope):
         if not request.user.is_authenticated:
-            raise _SignIn
+            raise SignInFirst
         access.require(scope)
-
-
-class _SignIn(Exception):
-    pass
-
-
-def signed_in_when_needed(view):
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except _SignIn:
-            return redirect_to_login(request.get_full_path())
-
-    wrapper.__name__ = view.__name__
-    return wrapper
 
 
 # --- Projects ----------------------------------------------------------------------
 
 
-@signed_in_when_needed
 def project_list(request, team):
     team = _team(team)
     access = policy.team_access(request.user, team)
@@ -151,7 +135,6 @@ def _cell(run, column):
     return "" if value is None else str(value)
 
 
-@signed_in_when_needed
 def workspace(request, team, project):
     project, access = _project(request, team, project)
     _require(request, access, "run:view")
@@ -202,7 +185,6 @@ def _editable_reports(request, project):
     return [r for r in reports if policy.ReportAccess(request.user, r, team=team_access).can_edit()]
 
 
-@signed_in_when_needed
 @require_POST
 def panels_edit(request, team, project):
     """Add, remove, move or change a workspace panel (run:edit_workspace)."""
@@ -240,7 +222,6 @@ def panels_edit(request, team, project):
     return redirect(reverse("project", kwargs={"team": project.team.slug, "project": project.name}) + "#panels")
 
 
-@signed_in_when_needed
 @require_POST
 def panel_to_report(request, team, project):
     """"Add to report": append a workspace panel to a report the person may edit, as a live chart block."""
@@ -249,7 +230,7 @@ def panel_to_report(request, team, project):
 
     project, access = _project(request, team, project)
     if not request.user.is_authenticated:
-        raise _SignIn
+        raise SignInFirst
     try:
         index = int(request.POST.get("index", -1))
         panel = project.panels[index] if index >= 0 else None
@@ -277,7 +258,6 @@ RUN_TABS = ("overview", "charts", "system", "logs", "files")
 LOG_PAGE = 500
 
 
-@signed_in_when_needed
 def run_page(request, team, project, run_id):
     project, access, run = _run(request, team, project, run_id)
     _require(request, access, "run:view")
@@ -331,12 +311,11 @@ def _move_form(request, run, data=None):
     return form
 
 
-@signed_in_when_needed
 @require_POST
 def run_stop(request, team, project, run_id):
     project, access, run = _run(request, team, project, run_id)
     if not request.user.is_authenticated:
-        raise _SignIn
+        raise SignInFirst
     access.require_run("stop", run)
     try:
         services.run_stop(run=run)
@@ -347,24 +326,22 @@ def run_stop(request, team, project, run_id):
     return redirect("run", team=project.team.slug, project=project.name, run_id=run.run_id)
 
 
-@signed_in_when_needed
 @require_POST
 def run_delete(request, team, project, run_id):
     project, access, run = _run(request, team, project, run_id)
     if not request.user.is_authenticated:
-        raise _SignIn
+        raise SignInFirst
     access.require_run("delete", run)
     services.run_delete(run=run)
     messages.success(request, f"The run {run.name} was deleted.")
     return redirect("project", team=project.team.slug, project=project.name)
 
 
-@signed_in_when_needed
 @require_POST
 def run_move(request, team, project, run_id):
     project, access, run = _run(request, team, project, run_id)
     if not request.user.is_authenticated:
-        raise _SignIn
+        raise SignInFirst
     if not access.can_move(run):
         raise PermissionDenied("Only the run's creator (while they may log here) or a team admin may move it.")
     form = _move_form(request, run, request.POST)
@@ -381,7 +358,6 @@ def run_move(request, team, project, run_id):
     return redirect("run", team=project.team.slug, project=target.name, run_id=run.run_id)
 
 
-@signed_in_when_needed
 @require_POST
 def run_notes(request, team, project, run_id):
     project, access, run = _run(request, team, project, run_id)
@@ -400,7 +376,6 @@ def run_notes(request, team, project, run_id):
     return redirect("run", team=project.team.slug, project=project.name, run_id=run.run_id)
 
 
-@signed_in_when_needed
 def run_file(request, team, project, run_id, path):
     project, access, run = _run(request, team, project, run_id)
     _require(request, access, "run:view")
@@ -413,7 +388,6 @@ def run_file(request, team, project, run_id, path):
 # --- Compare ----------------------------------------------------------------------------------
 
 
-@signed_in_when_needed
 def compare(request, team, project):
     project, access = _project(request, team, project)
     _require(request, access, "run:view")
@@ -453,7 +427,6 @@ def compare(request, team, project):
 # --- Project settings ----------------------------------------------------------------------------
 
 
-@signed_in_when_needed
 def project_settings(request, team, project):
     project, access = _project(request, team, project)
     _require(request, access, "project:manage")

@@ -111,25 +111,23 @@ def comment_delete(*, comment: Comment) -> None:
 
 
 def follow_set(*, report: Report, user: User, on: bool) -> None:
-    if on:
-        try:
-            with transaction.atomic():
-                Follow.objects.get_or_create(report=report, user=user)
-        except IntegrityError:
-            pass
-    else:
-        Follow.objects.filter(report=report, user=user).delete()
+    _mark(Follow, report=report, user=user, on=on)
 
 
 def star_set(*, report: Report, user: User, on: bool) -> None:
-    if on:
-        try:
-            with transaction.atomic():
-                Star.objects.get_or_create(report=report, user=user)
-        except IntegrityError:
-            pass
-    else:
-        Star.objects.filter(report=report, user=user).delete()
+    _mark(Star, report=report, user=user, on=on)
+
+
+def _mark(model, *, report, user, on):
+    """Follow or star, on or off; doing it twice changes nothing."""
+    if not on:
+        model.objects.filter(report=report, user=user).delete()
+        return
+    try:
+        with transaction.atomic():
+            model.objects.get_or_create(report=report, user=user)
+    except IntegrityError:  # the same click twice at once
+        pass
 
 
 def unsubscribe_token(*, report: Report, user: User) -> str:

@@ -4,7 +4,6 @@ revisions and diffs), edit with stale-save protection, badge, unsubscribe."""
 import difflib
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,6 +13,7 @@ from experiments import selectors as experiment_selectors
 from experiments.views import render_badge
 from teams import policy
 from teams.selectors import team_by_slug
+from teamsite.auth import require_signed_in
 from teamsite.errors import Conflict
 from teamsite.forms import add_service_errors
 from teamsite.markdown import render_markdown
@@ -39,26 +39,6 @@ def _report(request, team_slug, report_id):
     return report, access
 
 
-def _signed_in(request):
-    if not request.user.is_authenticated:
-        raise _SignIn
-
-
-class _SignIn(Exception):
-    pass
-
-
-def signed_in_when_needed(view):
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except _SignIn:
-            return redirect_to_login(request.get_full_path())
-
-    wrapper.__name__ = view.__name__
-    return wrapper
-
-
 def _projects_for(request, team):
     return [p for p in experiment_selectors.projects_of(request.user, team)]
 
@@ -80,10 +60,9 @@ def report_list(request, team):
     return render(request, "reports/list.html", context)
 
 
-@signed_in_when_needed
 def report_new(request, team):
     team = _team(team)
-    _signed_in(request)
+    require_signed_in(request)
     team_wide = policy.can_create_report(request.user, team)
     # outsiders may write about the team's open projects, and only about those
     projects = [p for p in _projects_for(request, team) if team_wide or policy.can_create_report(request.user, team, p)]
@@ -175,10 +154,9 @@ def _diff(before, after, before_label, after_label):
     return [{"text": line, "kind": "add" if line.startswith("+") else "del" if line.startswith("-") else "hunk" if line.startswith("@@") else "same"} for line in lines]
 
 
-@signed_in_when_needed
 def report_edit(request, team, report_id):
     report, access = _report(request, team, report_id)
-    _signed_in(request)
+    require_signed_in(request)
     access.require_edit()
     projects = _projects_for(request, report.team)
     initial = {"title": report.title, "body": report.body, "visibility": report.visibility,
@@ -207,22 +185,20 @@ def report_edit(request, team, report_id):
     return render(request, "reports/form.html", {"team": report.team, "form": form, "report": report, "stale": stale}, status=status)
 
 
-@signed_in_when_needed
 @require_POST
 def report_delete(request, team, report_id):
     report, access = _report(request, team, report_id)
-    _signed_in(request)
+    require_signed_in(request)
     access.require_delete()
     services.report_delete(report=report)
     messages.success(request, f"The report “{report.title}” was deleted.")
     return redirect("reports", team=report.team.slug)
 
 
-@signed_in_when_needed
 @require_POST
 def comment_add(request, team, report_id):
     report, access = _report(request, team, report_id)
-    _signed_in(request)
+    require_signed_in(request)
     access.require("report:comment")
     form = CommentForm(request.POST)
     if form.is_valid():
@@ -240,11 +216,10 @@ def comment_add(request, team, report_id):
     return redirect(f"/{report.team.slug}/reports/{report.pk}/#comments")
 
 
-@signed_in_when_needed
 @require_POST
 def comment_delete(request, team, report_id, comment_id):
     report, access = _report(request, team, report_id)
-    _signed_in(request)
+    require_signed_in(request)
     comment = get_object_or_404(Comment, report=report, pk=comment_id)
     if not (comment.author_id == request.user.pk or access.can("report:delete_any")):
         raise PermissionDenied("Only a comment's author or a team admin may delete it.")
@@ -254,11 +229,10 @@ def comment_delete(request, team, report_id, comment_id):
     return redirect(f"/{report.team.slug}/reports/{report.pk}/#comments")
 
 
-@signed_in_when_needed
 @require_POST
 def toggle(request, team, report_id, what):
     report, access = _report(request, team, report_id)
-    _signed_in(request)
+    require_signed_in(request)
     access.require("report:follow")
     on = request.POST.get("on") == "1"
     (services.follow_set if what == "follow" else services.star_set)(report=report, user=request.user, on=on)

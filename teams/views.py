@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from teamsite.auth import SignInFirst
 from teamsite.errors import Conflict
 from teamsite.forms import add_service_errors
 from teamsite.markdown import render_markdown
@@ -30,10 +31,6 @@ from .forms import (
 from .models import CustomRole, Invitation, Organization, ServiceAccount
 
 
-class SignInFirst(Exception):
-    pass
-
-
 def _team_access(request, slug, scope=None):
     """The team (404 when missing) and what the viewer may do in it; asks for `scope` when given."""
     team = selectors.team_by_slug(slug)
@@ -45,20 +42,6 @@ def _team_access(request, slug, scope=None):
             raise SignInFirst
         access.require(scope)
     return team, access
-
-
-def _signed_in_views(view):
-    """Turn SignInFirst into the sign-in redirect, so each view reads straight through."""
-
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except SignInFirst:
-            return redirect_to_login(request.get_full_path())
-
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return wrapper
 
 
 def _settings_context(team, access, **extra):
@@ -136,7 +119,6 @@ def _general_context(team, access, **extra):
     )
 
 
-@_signed_in_views
 def settings_general(request, team):
     team, access = _team_access(request, team, "team:manage")
     initial = {"name": team.name, "intro": team.intro, "links": "\n".join(f"{l['label']} | {l['url']}" for l in team.links)}
@@ -159,7 +141,6 @@ def settings_general(request, team):
     return render(request, "teams/settings_general.html", context, status=status)
 
 
-@_signed_in_views
 @require_POST
 def team_avatar(request, team):
     team, access = _team_access(request, team, "team:manage")
@@ -186,7 +167,6 @@ def intro_preview(request, team):
     return render(request, "teams/settings_general.html#intro-preview", {"preview_html": render_markdown(request.POST.get("intro", ""))})
 
 
-@_signed_in_views
 @require_POST
 def showcase_edit(request, team):
     """Add, move or remove a showcased report or project; htmx swaps the showcase panel."""
@@ -223,7 +203,6 @@ def showcase_edit(request, team):
 # --- Settings: privacy -----------------------------------------------------------------
 
 
-@_signed_in_views
 def settings_privacy(request, team):
     from experiments import services as experiment_services
     from experiments.models import Project
@@ -291,7 +270,6 @@ def _can_open_members_settings(access):
     return any(access.can(scope) for scope in ("team:invite", "team:remove_member", "team:manage", "registry:manage_admins"))
 
 
-@_signed_in_views
 def settings_members(request, team):
     team, access = _team_access(request, team, "team:view")
     if not _can_open_members_settings(access):
@@ -299,7 +277,6 @@ def settings_members(request, team):
     return _members_page(request, team, access)
 
 
-@_signed_in_views
 @require_POST
 def member_invite(request, team):
     team, access = _team_access(request, team, "team:invite")
@@ -324,7 +301,6 @@ def member_invite(request, team):
     return _members_page(request, team, access, status=400, partial="invitations", invite_form=form)
 
 
-@_signed_in_views
 @require_POST
 def invitation_revoke(request, team, invitation_id):
     team, access = _team_access(request, team, "team:invite")
@@ -341,7 +317,6 @@ def invitation_revoke(request, team, invitation_id):
     return redirect("team-settings-members", team=team.slug)
 
 
-@_signed_in_views
 @require_POST
 def member_add(request, team):
     team, access = _team_access(request, team, "team:invite")
@@ -365,7 +340,6 @@ def _membership_of(team, username):
     return membership
 
 
-@_signed_in_views
 @require_POST
 def member_role(request, team, username):
     """Change a member's role and/or registry-admin flag; HTMX swaps the row in place."""
@@ -401,7 +375,6 @@ def member_role(request, team, username):
     return redirect("team-settings-members", team=team.slug)
 
 
-@_signed_in_views
 @require_POST
 def member_remove(request, team, username):
     team, access = _team_access(request, team, "team:remove_member")
@@ -425,7 +398,6 @@ def member_remove(request, team, username):
 # --- Settings: service accounts ---------------------------------------------------------
 
 
-@_signed_in_views
 def settings_service_accounts(request, team):
     team, access = _team_access(request, team, "team:manage")
     form = ServiceAccountForm(request.POST or None)
@@ -445,7 +417,6 @@ def settings_service_accounts(request, team):
     return render(request, "teams/settings_service_accounts.html", context, status=status)
 
 
-@_signed_in_views
 @require_POST
 def service_account_revoke(request, team, username):
     team, access = _team_access(request, team, "team:manage")

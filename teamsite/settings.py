@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "teamsite.auth.SignInFirstMiddleware",
 ]
 
 ROOT_URLCONF = "teamsite.urls"
