@@ -6,6 +6,11 @@
   // Lets CSS hide the no-JavaScript fallbacks (such as "Save" beside a select that saves on change).
   document.documentElement.classList.add("js");
 
+  // Marks the page once htmx has wired it up (browser tests wait for this before acting).
+  document.addEventListener("htmx:load", function (event) {
+    if (event.target === document.body) document.documentElement.setAttribute("data-htmx-ready", "");
+  });
+
   // Filter a list as you type: <input data-filter-list="#list"> over <li data-filter-text="...">.
   document.addEventListener("input", function (event) {
     var input = event.target.closest("[data-filter-list]");

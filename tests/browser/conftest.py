@@ -48,7 +48,7 @@ def browser():
 def page(browser, live_server, settings):
     settings.ALLOWED_HOSTS = ["*"]
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(20_000)  # CI machines are shared and sometimes slow
     tab = context.new_page()
     errors = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
