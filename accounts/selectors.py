@@ -35,3 +35,12 @@ def api_keys_of(user: User):
 def email_addresses_of(user: User):
     return user.emailaddress_set.order_by("-primary", "email")
 
+
+
+def user_or_404(username: str) -> User:
+    from django.http import Http404
+
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise Http404(f"There is no user named {username}.")
+    return user

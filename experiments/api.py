@@ -21,9 +21,9 @@ from django.http import Http404, StreamingHttpResponse
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from accounts.models import User
+from accounts.selectors import user_or_404
 from teams import policy
-from teams.selectors import team_by_slug
+from teams.selectors import team_or_404
 from teamsite.api_auth import optional_auth
 from teamsite.pagination import paginate
 
@@ -87,15 +87,10 @@ class AlertIn(Schema):
     wait_duration: float = 300
 
 
-def _team(slug):
-    team = team_by_slug(slug)
-    if team is None:
-        raise Http404(f"There is no team named {slug}.")
-    return team
 
 
 def _project(request, team_slug, name) -> tuple[Project, policy.ProjectAccess]:
-    team = _team(team_slug)
+    team = team_or_404(team_slug)
     project = selectors.project_by_name(team, name)
     access = policy.project_access(request.auth, project) if project else None
     if project is None or not access.visible:
@@ -214,12 +209,12 @@ ROWS_BODY = {
 @router.get("/teams/{team}/projects", auth=optional_auth, summary="The team's projects the caller can see")
 def project_list(request, team: str):
     order = "name" if request.GET.get("order") == "name" else "-created_at"  # lists are newest first (spec/api.md)
-    return paginate(request, selectors.projects_of(request.auth, _team(team), order=order), project_out)
+    return paginate(request, selectors.projects_of(request.auth, team_or_404(team), order=order), project_out)
 
 
 @router.post("/teams/{team}/projects", response={201: dict}, summary="Create a project")
 def project_create(request, team: str, payload: ProjectIn):
-    found = _team(team)
+    found = team_or_404(team)
     policy.team_access(request.auth, found).require("project:create")
     project = services.project_create(
         team=found, name=payload.name, description=payload.description, visibility=payload.visibility, creator=request.auth
@@ -256,9 +251,7 @@ def project_delete(request, team: str, project: str, payload: ProjectDelete = No
 def access_add(request, team: str, project: str, username: str):
     found, access = _project(request, team, project)
     access.require("project:manage")
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        raise Http404(f"There is no user named {username}.")
+    user = user_or_404(username)
     services.access_list_set(project=found, user=user, present=True)
     return {"username": user.username, "access": True}
 
@@ -267,9 +260,7 @@ def access_add(request, team: str, project: str, username: str):
 def access_remove(request, team: str, project: str, username: str):
     found, access = _project(request, team, project)
     access.require("project:manage")
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        raise Http404(f"There is no user named {username}.")
+    user = user_or_404(username)
     services.access_list_set(project=found, user=user, present=False)
     return Status(204, None)
 
@@ -288,7 +279,7 @@ def run_list(request, team: str, project: str, state: str = None, tag: str = Non
 
 @router.post(P + "/runs", response={201: dict}, summary="Start a run (creates the project when needed)")
 def run_create(request, team: str, project: str, payload: RunIn):
-    found_team = _team(team)
+    found_team = team_or_404(team)
     with transaction.atomic():  # a refused run leaves no new project behind
         found = selectors.project_by_name(found_team, project)
         if found is None:

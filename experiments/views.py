@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from teams import policy
-from teams.selectors import team_by_slug
+from teams.selectors import team_or_404
 from teamsite.auth import SignInFirst
 from teamsite.errors import Conflict
 from teamsite.forms import add_service_errors
@@ -29,15 +29,10 @@ from .models import RunFile, RunState, SeriesKind
 RUNS_PER_PAGE = 50
 
 
-def _team(slug):
-    team = team_by_slug(slug)
-    if team is None:
-        raise Http404("No such team.")
-    return team
 
 
 def _project(request, team_slug, name):
-    team = _team(team_slug)
+    team = team_or_404(team_slug)
     project = selectors.project_by_name(team, name)
     if project is None:
         raise Http404("No such project.")
@@ -67,7 +62,7 @@ def _require(request, access, scope):
 
 
 def project_list(request, team):
-    team = _team(team)
+    team = team_or_404(team)
     access = policy.team_access(request.user, team)
     form = ProjectForm(request.POST or None)
     status = 200

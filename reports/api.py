@@ -8,7 +8,7 @@ from pydantic import Field
 
 from experiments import selectors as experiment_selectors
 from teams import policy
-from teams.selectors import team_by_slug
+from teams.selectors import team_or_404
 from teamsite.api_auth import optional_auth
 from teamsite.markdown import render_markdown
 from teamsite.pagination import paginate
@@ -38,15 +38,10 @@ class CommentIn(Schema):
     body: str = Field(max_length=50_000)
 
 
-def _team(slug):
-    team = team_by_slug(slug)
-    if team is None:
-        raise Http404(f"There is no team named {slug}.")
-    return team
 
 
 def _report(request, team_slug, report_id):
-    team = _team(team_slug)
+    team = team_or_404(team_slug)
     report = selectors.report_by_id(team, report_id)
     access = policy.report_access(request.auth, report) if report else None
     if report is None or not access.visible:
@@ -87,13 +82,13 @@ def _comment_out(comment):
 
 @router.get(T, auth=optional_auth, summary="The team's reports the caller may read")
 def report_list(request, team: str, q: str = "", author: str = "", project: str = ""):
-    reports = selectors.reports_of(request.auth, _team(team), q=q or None, author=author or None, project=project or None)
+    reports = selectors.reports_of(request.auth, team_or_404(team), q=q or None, author=author or None, project=project or None)
     return paginate(request, reports, lambda r: report_out(request, r, full=False))
 
 
 @router.post(T, response={201: dict}, summary="Write a report")
 def report_create(request, team: str, payload: ReportIn):
-    found = _team(team)
+    found = team_or_404(team)
     project = None
     if payload.project:
         project = experiment_selectors.project_by_name(found, payload.project)

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from experiments import selectors as experiment_selectors
 from experiments.views import render_badge
 from teams import policy
-from teams.selectors import team_by_slug
+from teams.selectors import team_or_404
 from teamsite.auth import require_signed_in
 from teamsite.errors import Conflict
 from teamsite.forms import add_service_errors
@@ -23,15 +23,10 @@ from .forms import CommentForm, ReportForm
 from .models import Comment
 
 
-def _team(slug):
-    team = team_by_slug(slug)
-    if team is None:
-        raise Http404("No such team.")
-    return team
 
 
 def _report(request, team_slug, report_id):
-    team = _team(team_slug)
+    team = team_or_404(team_slug)
     report = selectors.report_by_id(team, report_id)
     access = policy.report_access(request.user, report) if report else None
     if report is None or not access.visible:
@@ -44,7 +39,7 @@ def _projects_for(request, team):
 
 
 def report_list(request, team):
-    team = _team(team)
+    team = team_or_404(team)
     q, author, project = (request.GET.get(key, "").strip() for key in ("q", "author", "project"))
     reports = selectors.reports_of(request.user, team, q=q or None, author=author or None, project=project or None)
     context = {
@@ -61,7 +56,7 @@ def report_list(request, team):
 
 
 def report_new(request, team):
-    team = _team(team)
+    team = team_or_404(team)
     require_signed_in(request)
     team_wide = policy.can_create_report(request.user, team)
     # outsiders may write about the team's open projects, and only about those
@@ -92,7 +87,7 @@ def report_new(request, team):
 @require_POST
 def preview(request, team):
     """The live preview beside the editor: the body rendered exactly as the report page will."""
-    team = _team(team)
+    team = team_or_404(team)
     if not request.user.is_authenticated:
         return HttpResponse(status=401)
     html = render_markdown(request.POST.get("body", ""), charts=selectors.chart_resolver(request.user, team))

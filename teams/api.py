@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from accounts.models import User
+from accounts.selectors import user_or_404
 from teamsite.api_auth import optional_auth
 from teamsite.errors import Conflict
 from teamsite.markdown import render_markdown
@@ -139,18 +139,6 @@ def _org(slug):
     return get_object_or_404(Organization, slug=slug)
 
 
-def _team(slug):
-    team = selectors.team_by_slug(slug)
-    if team is None:
-        raise Http404(f"There is no team named {slug}.")
-    return team
-
-
-def _user(username):
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        raise Http404(f"There is no user named {username}.")
-    return user
 
 
 # --- Organizations ----------------------------------------------------------------
@@ -167,7 +155,7 @@ def organization_create(request, payload: OrganizationIn):
 def org_member_set(request, org: str, username: str, payload: OrgMemberIn):
     organization = _org(org)
     policy.require(request.auth, "org:manage_members", organization)
-    member = services.org_member_set(organization=organization, user=_user(username), role=payload.role)
+    member = services.org_member_set(organization=organization, user=user_or_404(username), role=payload.role)
     return {"username": member.user.username, "role": member.role}
 
 
@@ -209,13 +197,13 @@ def team_create(request, org: str, payload: TeamIn):
 
 @router.get("/teams/{team}", auth=optional_auth, response=dict, summary="A team's profile")
 def team_detail(request, team: str):
-    found = _team(team)
+    found = selectors.team_or_404(team)
     return _team_out(found, policy.team_access(request.auth, found))
 
 
 @router.patch("/teams/{team}", response=dict, summary="Change a team's settings")
 def team_update(request, team: str, payload: TeamPatch):
-    found = _team(team)
+    found = selectors.team_or_404(team)
     access = policy.team_access(request.auth, found)
     access.require("team:manage")
     changes = payload.dict(exclude_unset=True)
@@ -229,7 +217,7 @@ def team_update(request, team: str, payload: TeamPatch):
 
 @router.delete("/teams/{team}", response={204: None}, summary="Delete a team (system admins)")
 def team_delete(request, team: str):
-    found = _team(team)
+    found = selectors.team_or_404(team)
     policy.require(request.auth, "system:delete_team", found)
     services.team_delete(team=found)
     return Status(204, None)
@@ -240,16 +228,16 @@ def team_delete(request, team: str):
 
 @router.get("/teams/{team}/members", summary="The team's members and their roles")
 def member_list(request, team: str):
-    found = _team(team)
+    found = selectors.team_or_404(team)
     policy.team_access(request.auth, found).require("team:view")
     return paginate(request, selectors.members_of(found), _member_out, default_limit=200)
 
 
 @router.put("/teams/{team}/members/{username}", response=dict, summary="Add a member or change a role")
 def member_set(request, team: str, username: str, payload: MemberIn):
-    found = _team(team)
+    found = selectors.team_or_404(team)
     access = policy.team_access(request.auth, found)
-    user = _user(username)
+    user = user_or_404(username)
     membership = selectors.members_of(found).filter(user=user).first()
     if membership is None:
         access.require("team:invite")
@@ -274,7 +262,7 @@ def member_set(request, team: str, username: str, payload: MemberIn):
 
 @router.delete("/teams/{team}/members/{username}", response={204: None}, summary="Remove a member; what they made stays")
 def member_remove(request, team: str, username: str):
-    found = _team(team)
+    found = selectors.team_or_404(team)
     access = policy.team_access(request.auth, found)
     access.require("team:remove_member")
     membership = selectors.members_of(found).filter(user__username=username).first()
@@ -289,14 +277,14 @@ def member_remove(request, team: str, username: str):
 
 @router.get("/teams/{team}/invitations", summary="Pending invitations")
 def invitation_list(request, team: str):
-    found = _team(team)
+    found = selectors.team_or_404(team)
     policy.team_access(request.auth, found).require("team:invite")
     return paginate(request, selectors.pending_invitations(found), _invitation_out)
 
 
 @router.post("/teams/{team}/invitations", response={201: dict}, summary="Invite someone by email")
 def invitation_create(request, team: str, payload: InvitationIn):
-    found = _team(team)
+    found = selectors.team_or_404(team)
     access = policy.team_access(request.auth, found)
     access.require("team:invite")
     access.require_may_grant(services.resolve_role(found, payload.role).scopes)
@@ -308,7 +296,7 @@ def invitation_create(request, team: str, payload: InvitationIn):
 
 @router.delete("/teams/{team}/invitations/{invitation_id}", response={204: None}, summary="Revoke an invitation")
 def invitation_revoke(request, team: str, invitation_id: int):
-    found = _team(team)
+    found = selectors.team_or_404(team)
     policy.team_access(request.auth, found).require("team:invite")
     services.invitation_revoke(invitation=get_object_or_404(Invitation, team=found, pk=invitation_id))
     return Status(204, None)
@@ -333,14 +321,14 @@ def invitation_accept(request, token: str):
 
 @router.get("/teams/{team}/service-accounts", summary="The team's service accounts")
 def service_account_list(request, team: str):
-    found = _team(team)
+    found = selectors.team_or_404(team)
     policy.team_access(request.auth, found).require("team:manage")
     return paginate(request, selectors.service_accounts_of(found), _service_account_out)
 
 
 @router.post("/teams/{team}/service-accounts", response={201: dict}, summary="Create a service account; its key is shown once")
 def service_account_create(request, team: str, payload: ServiceAccountIn):
-    found = _team(team)
+    found = selectors.team_or_404(team)
     policy.team_access(request.auth, found).require("team:manage")
     created = services.service_account_create(team=found, name=payload.name, created_by=request.auth)
     return Status(201, {**_service_account_out(created.service_account), "key": created.key})
@@ -348,7 +336,7 @@ def service_account_create(request, team: str, payload: ServiceAccountIn):
 
 @router.delete("/teams/{team}/service-accounts/{username}", response={204: None}, summary="Revoke a service account")
 def service_account_revoke(request, team: str, username: str):
-    found = _team(team)
+    found = selectors.team_or_404(team)
     policy.team_access(request.auth, found).require("team:manage")
     account = get_object_or_404(ServiceAccount, team=found, user__username=username, revoked_at__isnull=True)
     services.service_account_revoke(account=account)

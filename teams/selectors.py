@@ -1,6 +1,7 @@
 """Reads for organizations and teams, by audience."""
 
 from django.db.models import Count, Q
+from django.http import Http404
 
 from . import policy
 from .models import CustomRole, Invitation, Membership, Organization, OrganizationMember, ServiceAccount, Team
@@ -8,6 +9,14 @@ from .models import CustomRole, Invitation, Membership, Organization, Organizati
 
 def team_by_slug(slug: str) -> Team | None:
     return Team.objects.select_related("organization").filter(slug=slug).first()
+
+
+def team_or_404(slug: str) -> Team:
+    """The team at /<slug>/; team names are public, so a missing one is the only 404."""
+    team = team_by_slug(slug)
+    if team is None:
+        raise Http404(f"There is no team named {slug}.")
+    return team
 
 
 def teams_of(user):

@@ -29,7 +29,6 @@ from .models import (
     OrganizationMember,
     ServiceAccount,
     Team,
-    validate_team_slug,
 )
 
 INVITATION_LIFETIME = timedelta(days=7)

@@ -80,7 +80,6 @@ import decimal
 import glob as globbing
 import json
 import logging
-import math
 import numbers
 import os
 import posixpath
