@@ -42,6 +42,10 @@ SCOPES = {
     "registry:add_alias": "Set unprotected registry aliases",
     "registry:manage_admins": "Add and remove registry admins",
     "registry:manage_protected_aliases": "Set, move and remove protected aliases",
+    "sweep:create": "Create sweeps in projects one may log to; their agents create the sweep's runs",
+    "sweep:control_own": "Pause, resume, finish or cancel sweeps one created",
+    "sweep:control_any": "Pause, resume, finish or cancel any sweep",
+    "sweep:delete": "Delete sweeps (their runs stay)",
 }
 
 REGISTRY_SCOPES = frozenset(scope for scope in SCOPES if scope.startswith("registry:"))
@@ -75,6 +79,8 @@ MEMBER_SCOPES = VIEWER_SCOPES | {
     "artifact:download",
     "registry:add_model",
     "registry:add_alias",
+    "sweep:create",
+    "sweep:control_own",
 }
 ADMIN_SCOPES = MEMBER_SCOPES | {
     "team:invite",
@@ -87,6 +93,8 @@ ADMIN_SCOPES = MEMBER_SCOPES | {
     "report:edit_any",
     "report:delete_any",
     "registry:manage_admins",
+    "sweep:control_any",
+    "sweep:delete",
 }
 SERVICE_SCOPES = frozenset(
     {
@@ -108,6 +116,8 @@ SERVICE_SCOPES = frozenset(
         "registry:download",
         "registry:add_model",
         "registry:add_alias",
+        "sweep:create",
+        "sweep:control_own",
     }
 )
 

@@ -16,12 +16,12 @@ SPEC_TABLE = """
 | team:view | X | X | X | X | see the team's non-public content |
 | team:invite | | | X | | invite by email / add members |
 | team:remove_member | | | X | | runs, reports and artifacts the person made stay |
-| team:manage | | | X | | team settings, links, intro, privacy page, storage connector, service accounts, role changes |
+| team:manage | | | X | | team settings, links, intro, privacy page, storage connector, service accounts, role changes, webhooks, the audit log, export of all team data |
 | project:create | | X | X | X | also by logging the first run to a new project name |
 | project:manage | | | X | | visibility, rename, description, restricted-project access list; the project's creator holds it on that one project too |
 | project:delete | | | X | | deletes the project with every run in it, after a typed confirmation |
 | run:view | X | X | X | X | metadata, history metrics, system metrics, files, logs |
-| run:edit_workspace | | X | X | | project workspace panels, saved views |
+| run:edit_workspace | | X | X | | the project's shared workspace panels and saved views, alert rules |
 | run:log | | X | X | X | create runs, log history, files, logs, config, summary |
 | run:delete_own | | X | X | X | only runs whose creator is the caller |
 | run:delete_any | | | X | | |
@@ -47,6 +47,10 @@ SPEC_TABLE = """
 | registry:add_model | | X | X | X | create a registered model, link an artifact version |
 | registry:add_alias | | X | X | X | unprotected aliases only |
 | registry:manage_admins | | | X | | plus every registry admin |
+| sweep:create | | X | X | X | create a sweep in a project the caller may log to; its agents create the sweep's runs |
+| sweep:control_own | | X | X | X | pause, resume, finish or cancel a sweep the caller created |
+| sweep:control_any | | | X | | |
+| sweep:delete | | | X | | delete a sweep; its runs stay, no longer tied to it. A sweep's runs are runs: run:delete_own / run:delete_any |
 | registry:manage_protected_aliases | | | | | registry admins ONLY (a team admin must also be a registry admin); without it nobody may move, remove or unlink a version holding a protected alias, nor delete a registered model that has one |
 """
 
