@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-import teamsite.client as ts
+import teamsite_client as ts
 from experiments.models import Run
 from teams import services as team_services
 from tests import factories

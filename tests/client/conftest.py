@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 from django.db import OperationalError
 
-import teamsite.client as ts
+import teamsite_client as ts
 from teams.services import organization_create, team_create
 from tests import factories
 

@@ -1,4 +1,4 @@
-"""teamsite.client end to end: a training script's view, checked on the server."""
+"""teamsite_client end to end: a training script's view, checked on the server."""
 
 import math
 import os
@@ -8,7 +8,8 @@ import warnings
 
 import pytest
 
-import teamsite.client as ts
+import teamsite_client as ts
+from teamsite_client import limits, session
 from experiments import selectors, services
 from experiments.models import Run, RunAlert, SeriesKind
 from teams.services import member_add, org_member_set, service_account_create
@@ -299,7 +300,7 @@ def test_a_bad_key_is_refused_at_init(site):
 
 
 def test_an_unreachable_server_at_init_is_a_clear_error(site, monkeypatch):
-    monkeypatch.setattr(ts, "BACKOFF_BASE", 0.01)
+    monkeypatch.setattr(limits, "BACKOFF_BASE", 0.01)
     with pytest.raises(ts.TeamsiteError, match="Cannot reach the teamsite server"):
         site.start(base_url=dead_url())
 
@@ -343,6 +344,6 @@ def test_alert_is_sent(site):
 def test_runs_left_open_are_finished_at_exit(site):
     run = site.start()
     run.log({"x": 1})
-    ts._at_exit()
+    session._at_exit()
     assert run.state == "finished"
     assert api_get(site, run_path(run))["state"] == "finished"

@@ -1,4 +1,4 @@
-"""System metrics for the Python client (teamsite.client), standard library first.
+"""System metrics for the run's background thread, standard library first.
 
 `SystemSampler().sample()` answers a flat dict of numbers, the keys the run page
 charts: `cpu` (percent of all cores since the last sample), `memory` (percent of
@@ -7,10 +7,11 @@ RAM in use), `disk` (percent of the root file system in use), `net.sent` and
 process), and per GPU `gpu.N.util`, `gpu.N.memory` (percent of its memory in
 use), `gpu.N.memory_used_mb`, `gpu.N.temp`.
 
-psutil and pynvml are used when installed. Without psutil the sampler reads
-/proc/stat, /proc/meminfo, /proc/net/dev, /proc/self/statm and os.statvfs (Linux);
-without pynvml it asks `nvidia-smi` when that is on PATH. Whatever cannot be
-measured is left out: a sample never raises.
+psutil and pynvml are used when installed (`pip install "teamsite-client[system]"`
+brings both; pynvml comes with nvidia-ml-py). Without psutil the sampler reads
+/proc/stat, /proc/meminfo, /proc/net/dev, /proc/self/statm and os.statvfs
+(Linux); without pynvml it asks `nvidia-smi` when that is on PATH. Whatever
+cannot be measured is left out: a sample never raises.
 """
 
 from __future__ import annotations
@@ -208,6 +209,7 @@ class SystemSampler:
                 values[f"gpu.{n}.temp"] = temp
 
     def sample(self) -> dict[str, float]:
+        """The metrics measurable now; never raises."""
         values: dict[str, float] = {}
         try:
             self._host(values)
