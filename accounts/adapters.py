@@ -1,7 +1,7 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.core.exceptions import ValidationError
 
-from teamsite.models import SiteSettings
+from core.models import SiteSettings
 
 
 def _invited(request):

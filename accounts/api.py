@@ -6,7 +6,7 @@ from pydantic import Field
 
 from teams import policy
 from teams.selectors import teams_of
-from teamsite.pagination import paginate
+from core.pagination import paginate
 
 from . import selectors, services
 

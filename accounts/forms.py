@@ -1,7 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from teamsite.forms import add_service_errors
+from core.forms import add_service_errors
 
 from . import services
 

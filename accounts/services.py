@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from teamsite.images import replace_avatar
+from core.images import replace_avatar
 
 from .models import ApiKey, User, key_digest
 

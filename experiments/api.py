@@ -24,8 +24,8 @@ from pydantic import Field
 from accounts.selectors import user_or_404
 from teams import policy
 from teams.selectors import team_or_404
-from teamsite.api_auth import optional_auth
-from teamsite.pagination import paginate
+from accounts.api_auth import optional_auth
+from core.pagination import paginate
 
 from . import selectors, services
 from .models import Project, RunFile, SeriesKind

@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.models import User
 from teams import policy
 from teams.models import Membership, Team
-from teamsite.errors import Conflict, TooLarge
+from core.errors import Conflict, TooLarge
 
 from . import history
 from .models import (

@@ -17,9 +17,10 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from teams import policy
 from teams.selectors import team_or_404
-from teamsite.auth import SignInFirst
-from teamsite.errors import Conflict
-from teamsite.forms import add_service_errors
+from core.auth import SignInFirst
+from core.badges import render_badge
+from core.errors import Conflict
+from core.forms import add_service_errors
 
 from . import selectors, services
 from .selectors import chart_runs, run_colors
@@ -499,19 +500,3 @@ def badge(request, team, project):
     response = HttpResponse(svg, content_type="image/svg+xml")
     response["Cache-Control"] = "max-age=300"
     return response
-
-
-def render_badge(label: str, value: str, color: str = "#4f46e5") -> str:
-    from django.utils.html import escape
-
-    label, value = label[:60], value[:40]
-    left = 6 * len(label) + 12
-    right = 6 * len(value) + 12
-    total = left + right
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{total}" height="20" role="img" aria-label="{escape(label)}: {escape(value)}">'
-        f"<title>{escape(label)}: {escape(value)}</title>"
-        f'<rect width="{left}" height="20" fill="#555"/><rect x="{left}" width="{right}" height="20" fill="{color}"/>'
-        f'<g fill="#fff" text-anchor="middle" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11">'
-        f'<text x="{left / 2}" y="14">{escape(label)}</text><text x="{left + right / 2}" y="14">{escape(value)}</text></g></svg>'
-    )

@@ -9,9 +9,9 @@ from pydantic import Field
 from experiments import selectors as experiment_selectors
 from teams import policy
 from teams.selectors import team_or_404
-from teamsite.api_auth import optional_auth
-from teamsite.markdown import render_markdown
-from teamsite.pagination import paginate
+from accounts.api_auth import optional_auth
+from core.markdown import render_markdown
+from core.pagination import paginate
 
 from . import selectors, services
 from .models import Comment

@@ -14,7 +14,7 @@ from accounts.models import User
 from experiments.models import Project
 from teams import policy
 from teams.models import Team
-from teamsite.errors import Conflict
+from core.errors import Conflict
 
 from .models import Comment, Follow, Report, ReportVisibility, Revision, Star
 
@@ -147,7 +147,7 @@ def unsubscribe_by_token(token: str) -> Report | None:
 
 def notify_followers(*, report: Report, actor: User, event: str, comment: Comment | None = None) -> int:
     """Email each follower who may still read the report, once per event, never the actor."""
-    from teamsite.models import SiteSettings
+    from core.models import SiteSettings
 
     site = SiteSettings.current().site_name
     base = getattr(settings, "SITE_URL", "").rstrip("/")

@@ -10,13 +10,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from experiments import selectors as experiment_selectors
-from experiments.views import render_badge
+from core.badges import render_badge
 from teams import policy
 from teams.selectors import team_or_404
-from teamsite.auth import require_signed_in
-from teamsite.errors import Conflict
-from teamsite.forms import add_service_errors
-from teamsite.markdown import render_markdown
+from core.auth import require_signed_in
+from core.errors import Conflict
+from core.forms import add_service_errors
+from core.markdown import render_markdown
 
 from . import selectors, services
 from .forms import CommentForm, ReportForm

@@ -7,10 +7,10 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from accounts.selectors import user_or_404
-from teamsite.api_auth import optional_auth
-from teamsite.errors import Conflict
-from teamsite.markdown import render_markdown
-from teamsite.pagination import paginate
+from accounts.api_auth import optional_auth
+from core.errors import Conflict
+from core.markdown import render_markdown
+from core.pagination import paginate
 
 from . import policy, selectors, services
 from .forms import clean_links

@@ -17,8 +17,8 @@ from django.utils.text import slugify
 
 from accounts.models import User
 from accounts.services import api_key_create, user_create
-from teamsite.errors import Conflict
-from teamsite.models import SiteSettings
+from core.errors import Conflict
+from core.models import SiteSettings
 
 from . import roles
 from .models import (
@@ -419,7 +419,7 @@ def links_from_text(text: str) -> list[dict]:
 
 
 def team_avatar_set(*, team: Team, upload) -> Team:
-    from teamsite.images import replace_avatar
+    from core.images import replace_avatar
 
     return replace_avatar(team, upload)
 

@@ -12,10 +12,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from teamsite.auth import SignInFirst
-from teamsite.errors import Conflict
-from teamsite.forms import add_service_errors
-from teamsite.markdown import render_markdown
+from core.auth import SignInFirst
+from core.errors import Conflict
+from core.forms import add_service_errors
+from core.markdown import render_markdown
 
 from . import policy, selectors, services
 from .forms import (
@@ -511,8 +511,8 @@ def org_role_delete(request, org, name):
 
 @login_required
 def system_settings(request):
-    from teamsite.models import SiteSettings
-    from teamsite.services import site_settings_update
+    from core.models import SiteSettings
+    from core.services import site_settings_update
 
     policy.require(request.user, "system:manage")
     current = SiteSettings.current()

@@ -16,8 +16,8 @@ from experiments.api import router as experiments_router
 from reports.api import router as reports_router
 from teams.api import router as teams_router
 
-from .api_auth import KeyOrSession
-from .errors import Conflict, TooLarge
+from accounts.api_auth import KeyOrSession
+from core.errors import Conflict, TooLarge
 
 STATUS_CODES = {
     400: "invalid",

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "template_partials",
     "ninja",
     "csp",
+    "core",
     "teamsite",
     "accounts",
     "teams",
@@ -94,7 +95,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "teamsite.auth.SignInFirstMiddleware",
+    "core.auth.SignInFirstMiddleware",
 ]
 
 ROOT_URLCONF = "teamsite.urls"
@@ -110,8 +111,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "teamsite.context_processors.site",
-                "teamsite.context_processors.navigation",
+                "core.context_processors.site",
+                "teams.context_processors.navigation",
             ],
         },
     },
@@ -270,4 +271,4 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
-FORM_RENDERER = "teamsite.forms.FormRenderer"
+FORM_RENDERER = "core.forms.FormRenderer"

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from accounts.services import avatar_set
-from teamsite.images import avatar_from_bytes
+from core.images import avatar_from_bytes
 
 pytestmark = pytest.mark.django_db
 

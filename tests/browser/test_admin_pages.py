@@ -162,7 +162,7 @@ def test_system_admin_renames_the_site_and_gets_domain_errors(page, live_server)
         "Not an email domain: not a domain. Write one per line, like example.org."
     )
     expect(brand).to_have_text("Acme Lab Tracker")  # the refused save changed nothing
-    from teamsite.models import SiteSettings
+    from core.models import SiteSettings
 
     SiteSettings.forget()
     assert SiteSettings.current().allowed_signup_domains == ""

@@ -20,7 +20,7 @@ from experiments import history, selectors
 from experiments import services as experiments
 from experiments.models import HistoryBatch, MetricChunk, MetricSeries, SeriesKind
 from teams import services as team_services
-from teamsite.errors import Conflict, TooLarge
+from core.errors import Conflict, TooLarge
 from tests import factories
 
 pytestmark = pytest.mark.django_db

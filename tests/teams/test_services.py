@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts.models import ApiKey, User
 from teams import policy, services
 from teams.models import Invitation, Membership, OrganizationMember
-from teamsite.errors import Conflict
+from core.errors import Conflict
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.models import User
 from teams import services
 from teams.models import CustomRole, Invitation, Membership, ServiceAccount, Team
-from teamsite.models import SiteSettings
+from core.models import SiteSettings
 from tests import factories
 
 pytestmark = pytest.mark.django_db
