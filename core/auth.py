@@ -1,10 +1,13 @@
-"""Pages that need a signed-in person raise SignInFirst; one middleware answers it.
+"""Pages that need a signed-in person: one middleware answers for all of them.
 
-So no view needs a decorator to send a visitor to the sign-in page: the policy
-check that finds an anonymous visitor lacking a scope just raises.
+A policy refusal (PermissionDenied) met by a visitor who is not signed in
+sends them to sign in with ?next=, as does `require_signed_in`; so no view
+needs a decorator, and a service that refuses an anonymous actor just raises.
+The API answers for itself (its error shape), so /api/ is left alone.
 """
 
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 
 
 class SignInFirst(Exception):
@@ -25,5 +28,7 @@ class SignInFirstMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, SignInFirst):
+            return redirect_to_login(request.get_full_path())
+        if isinstance(exception, PermissionDenied) and not request.user.is_authenticated and not request.path.startswith("/api/"):
             return redirect_to_login(request.get_full_path())
         return None

@@ -15,8 +15,7 @@ try:  # orjson parses a large history batch several times faster; json is the fa
 except ImportError:  # pragma: no cover
     loads = json.loads
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.http import Http404, StreamingHttpResponse
 from ninja import Router, Schema, Status
 from pydantic import Field
@@ -89,21 +88,21 @@ class AlertIn(Schema):
 
 
 
-def _project(request, team_slug, name) -> tuple[Project, policy.ProjectAccess]:
+def _project(request, team_slug, name) -> Project:
+    """The project, for callers who can see it (404 otherwise, the same as a missing one)."""
     team = team_or_404(team_slug)
     project = selectors.project_by_name(team, name)
-    access = policy.project_access(request.auth, project) if project else None
-    if project is None or not access.visible:
+    if project is None or not policy.can_see(request.auth, project):
         raise Http404(f"There is no project {team_slug}/{name}.")
-    return project, access
+    return project
 
 
 def _run(request, team_slug, name, run_id):
-    project, access = _project(request, team_slug, name)
+    project = _project(request, team_slug, name)
     run = selectors.run_by_id(project, run_id)
     if run is None:
         raise Http404(f"There is no run {run_id} in {project}.")
-    return project, access, run
+    return run
 
 
 def project_out(project, run_count=None, last_run_at=None):
@@ -137,7 +136,7 @@ def run_out(request, run):
         "name": run.name,
         "project": project.name,
         "team": project.team.slug,
-        "state": run.state,
+        "state": run.shown_state,
         "created_by": run.created_by.username if run.created_by else None,
         "logged_by": run.logged_by.username if run.logged_by else None,
         "config": run.config,
@@ -214,17 +213,16 @@ def project_list(request, team: str):
 
 @router.post("/teams/{team}/projects", response={201: dict}, summary="Create a project")
 def project_create(request, team: str, payload: ProjectIn):
-    found = team_or_404(team)
-    policy.team_access(request.auth, found).require("project:create")
     project = services.project_create(
-        team=found, name=payload.name, description=payload.description, visibility=payload.visibility, creator=request.auth
+        actor=request.auth, team=team_or_404(team), name=payload.name, description=payload.description, visibility=payload.visibility
     )
     return Status(201, project_out(project, 0))
 
 
 @router.get(P, auth=optional_auth, response=dict, summary="A project")
 def project_detail(request, team: str, project: str):
-    found, access = _project(request, team, project)
+    found = _project(request, team, project)
+    access = policy.project_access(request.auth, found)
     body = project_out(found)
     body["panels"] = found.panels
     body["permissions"] = sorted(scope for scope in access.scopes if scope.startswith(("project:", "run:")))
@@ -233,35 +231,33 @@ def project_detail(request, team: str, project: str):
 
 @router.patch(P, response=dict, summary="Change a project")
 def project_update(request, team: str, project: str, payload: ProjectPatch):
-    found, access = _project(request, team, project)
-    access.require("project:manage")
-    services.project_update(project=found, **payload.dict(exclude_none=True))
+    found = _project(request, team, project)
+    services.project_update(actor=request.auth, project=found, **payload.dict(exclude_none=True))
     return project_out(found)
 
 
 @router.delete(P, response={204: None}, summary="Delete a project with all its runs")
 def project_delete(request, team: str, project: str, payload: ProjectDelete = None):
-    found, access = _project(request, team, project)
-    access.require("project:delete")
-    services.project_delete(project=found, confirm=(payload.confirm if payload else ""))
+    found = _project(request, team, project)
+    services.project_delete(actor=request.auth, project=found, confirm=(payload.confirm if payload else ""))
     return Status(204, None)
 
 
 @router.put(P + "/access/{username}", response=dict, summary="Add someone to a restricted project's access list")
 def access_add(request, team: str, project: str, username: str):
-    found, access = _project(request, team, project)
-    access.require("project:manage")
+    found = _project(request, team, project)
+    policy.require(request.auth, "project:manage", found)  # before saying whether the person exists
     user = user_or_404(username)
-    services.access_list_set(project=found, user=user, present=True)
+    services.access_list_set(actor=request.auth, project=found, user=user, present=True)
     return {"username": user.username, "access": True}
 
 
 @router.delete(P + "/access/{username}", response={204: None}, summary="Take someone off a restricted project's access list")
 def access_remove(request, team: str, project: str, username: str):
-    found, access = _project(request, team, project)
-    access.require("project:manage")
+    found = _project(request, team, project)
+    policy.require(request.auth, "project:manage", found)  # before saying whether the person exists
     user = user_or_404(username)
-    services.access_list_set(project=found, user=user, present=False)
+    services.access_list_set(actor=request.auth, project=found, user=user, present=False)
     return Status(204, None)
 
 
@@ -270,8 +266,8 @@ def access_remove(request, team: str, project: str, username: str):
 
 @router.get(P + "/runs", auth=optional_auth, summary="The project's runs")
 def run_list(request, team: str, project: str, state: str = None, tag: str = None, group: str = None, q: str = None, order: str = "-created_at"):
-    found, access = _project(request, team, project)
-    access.require("run:view")
+    found = _project(request, team, project)
+    policy.require(request.auth, "run:view", found)
     config = {key[len("config."):]: value for key, value in request.GET.items() if key.startswith("config.")}
     runs = selectors.runs_of(found, state=state, tag=tag, group=group, q=q, config=config, order=order)
     return paginate(request, runs.select_related("project__team"), lambda run: run_out(request, run))
@@ -280,85 +276,62 @@ def run_list(request, team: str, project: str, state: str = None, tag: str = Non
 @router.post(P + "/runs", response={201: dict}, summary="Start a run (creates the project when needed)")
 def run_create(request, team: str, project: str, payload: RunIn):
     found_team = team_or_404(team)
-    with transaction.atomic():  # a refused run leaves no new project behind
-        found = selectors.project_by_name(found_team, project)
-        if found is None:
-            policy.team_access(request.auth, found_team).require("project:create")
-            found = services.project_create(team=found_team, name=project, creator=request.auth)
-        access = policy.project_access(request.auth, found)
-        if not access.visible:
-            raise Http404(f"There is no project {team}/{project}.")
-        access.require("run:log")
-        run = services.run_create(project=found, actor=request.auth, **payload.dict(exclude_none=True))
-    run.project = found
+    found = selectors.project_by_name(found_team, project)
+    run = services.run_start(actor=request.auth, team=found_team, project_name=project, project=found, **payload.dict(exclude_none=True))
     return Status(201, run_out(request, run))
 
 
 @router.get(P + "/runs/{run_id}", auth=optional_auth, response=dict, summary="A run")
 def run_detail(request, team: str, project: str, run_id: str):
-    _, access, run = _run(request, team, project, run_id)
-    access.require("run:view")
+    run = _run(request, team, project, run_id)
+    policy.require(request.auth, "run:view", run)
     return run_out(request, run)
 
 
 @router.patch(P + "/runs/{run_id}", response=dict, summary="Change a run")
 def run_update(request, team: str, project: str, run_id: str, payload: RunPatch):
-    _, access, run = _run(request, team, project, run_id)
-    changes = payload.dict(exclude_none=True)
-    access.require("run:view")
-    if set(changes) & {"config", "summary", "state", "name"} and not access.can_edit_run(run):
-        raise PermissionDenied(
-            "Only the account that logs this run, or a team admin (run:delete_any), may change its config, summary, state or name."
-        )
-    if set(changes) & {"notes", "tags"}:
-        access.require("run:edit_workspace")
-    run = services.run_update(run=run, **changes)
+    run = _run(request, team, project, run_id)
+    run = services.run_update(actor=request.auth, run=run, **payload.dict(exclude_none=True))
     return run_out(request, selectors.run_by_id(run.project, run.run_id))
 
 
 @router.delete(P + "/runs/{run_id}", response={204: None}, summary="Delete a run")
 def run_delete(request, team: str, project: str, run_id: str):
-    _, access, run = _run(request, team, project, run_id)
-    access.require_run("delete", run)
-    services.run_delete(run=run)
+    services.run_delete(actor=request.auth, run=_run(request, team, project, run_id))
     return Status(204, None)
 
 
 @router.post(P + "/runs/{run_id}/stop", response={202: dict}, summary="Ask a run to stop")
 def run_stop(request, team: str, project: str, run_id: str):
-    _, access, run = _run(request, team, project, run_id)
-    access.require_run("stop", run)
-    services.run_stop(run=run)
+    services.run_stop(actor=request.auth, run=_run(request, team, project, run_id))
     return Status(202, {"stop_requested": True})
 
 
 @router.post(P + "/runs/{run_id}/heartbeat", response=dict, summary="The client is alive; answers whether to stop")
 def run_heartbeat(request, team: str, project: str, run_id: str):
     run = _run_for_logging(request, team, project, run_id)
-    return {"stop_requested": services.run_heartbeat(run=run)}
+    return {"stop_requested": services.run_heartbeat(actor=request.auth, run=run)}
 
 
 @router.post(P + "/runs/{run_id}/move", response=dict, summary="Move a run to another project")
 def run_move(request, team: str, project: str, run_id: str, payload: MoveIn):
-    _, access, run = _run(request, team, project, run_id)
-    if not access.can_move(run):
-        raise PermissionDenied("Only the run's creator (while they may log here) or a team admin may move it.")
+    run = _run(request, team, project, run_id)
+    policy.require(request.auth, "run:move", run)  # before saying whether the target exists
     target_team, _, target_name = payload.project.rpartition("/")
     if target_team and target_team != team:
         raise ValidationError({"project": ["Runs move between projects of the same team."]})
-    target, target_access = _project(request, team, target_name)
-    target_access.require("run:log")
-    run = services.run_move(run=run, target=target)
-    return run_out(request, selectors.run_by_id(target, run.run_id))
+    run = services.run_move(actor=request.auth, run=run, target=_project(request, team, target_name))
+    return run_out(request, selectors.run_by_id(run.project, run.run_id))
 
 
 def _run_for_logging(request, team, project, run_id):
-    """Like _run, in two queries: clients call these endpoints many times a second."""
+    """The run a client writes to, in three single-row queries (clients call these many times a second).
+
+    The service that writes asks the policy: an unseen run is a 404 there.
+    """
     run = selectors.run_for_logging(team, project, run_id)
-    access = policy.project_access(request.auth, run.project) if run else None
-    if run is None or not access.visible:
+    if run is None:
         raise Http404(f"There is no run {run_id} in {team}/{project}.")
-    access.require_logger(run)
     return run
 
 
@@ -366,14 +339,14 @@ def _append(request, team, project, run_id, kind):
     run = _run_for_logging(request, team, project, run_id)
     body = _json_body(request)
     accepted = services.history_append(
-        run=run, rows=body.get("rows"), columns=body.get("columns"), kind=kind, batch_id=body.get("batch_id")
+        actor=request.auth, run=run, rows=body.get("rows"), columns=body.get("columns"), kind=kind, batch_id=body.get("batch_id")
     )
     return {"accepted": accepted}
 
 
 def _read(request, team, project, run_id, kind, samples, format):
-    _, access, run = _run(request, team, project, run_id)
-    access.require("run:view")
+    run = _run(request, team, project, run_id)
+    policy.require(request.auth, "run:view", run)
     # ?keys=a,b is read by hand: a parameter named "keys" confuses ninja's argument mapping
     wanted = [key for key in request.GET.get("keys", "").split(",") if key] or None
     if format == "csv":
@@ -413,13 +386,13 @@ def system_read(request, team: str, project: str, run_id: str, samples: int = 10
 @router.post(P + "/runs/{run_id}/logs", response=dict, summary="Append console lines")
 def logs_append(request, team: str, project: str, run_id: str, payload: LogsIn):
     run = _run_for_logging(request, team, project, run_id)
-    return {"next_offset": services.logs_append(run=run, lines=payload.lines)}
+    return {"next_offset": services.logs_append(actor=request.auth, run=run, lines=payload.lines)}
 
 
 @router.get(P + "/runs/{run_id}/logs", auth=optional_auth, summary="Read console lines")
 def logs_read(request, team: str, project: str, run_id: str, offset: int = 0, limit: int = 1000):
-    _, access, run = _run(request, team, project, run_id)
-    access.require("run:view")
+    run = _run(request, team, project, run_id)
+    policy.require(request.auth, "run:view", run)
     if offset < 0 or not 1 <= limit <= 10_000:
         raise ValidationError({"limit": ["offset is at least 0 and limit between 1 and 10,000."]})
     lines, next_offset = selectors.log_lines(run, offset=offset, limit=limit)
@@ -432,20 +405,15 @@ def _file_out(record):
 
 @router.post(P + "/runs/{run_id}/files", response={201: dict}, summary="Upload files (field name = relative path)")
 def files_upload(request, team: str, project: str, run_id: str):
-    _, access, run = _run(request, team, project, run_id)
-    access.require_logger(run)
-    if not request.FILES:
-        raise ValidationError({"files": ["Send files as multipart form fields named by their relative path."]})
-    for field in request.FILES:
-        services.clean_file_path(field)  # refuse the whole request before saving any file
-    saved = [services.file_save(run=run, path=field, upload=request.FILES[field]) for field in request.FILES]
+    run = _run(request, team, project, run_id)
+    saved = services.files_save(actor=request.auth, run=run, files={field: request.FILES[field] for field in request.FILES})
     return Status(201, {"files": [_file_out(record) for record in saved]})
 
 
 @router.get(P + "/runs/{run_id}/files", auth=optional_auth, summary="The run's files")
 def files_list(request, team: str, project: str, run_id: str):
-    _, access, run = _run(request, team, project, run_id)
-    access.require("run:view")
+    run = _run(request, team, project, run_id)
+    policy.require(request.auth, "run:view", run)
     files = run.files.order_by("path" if request.GET.get("order") == "path" else "-created_at")
     return paginate(request, files, _file_out, default_limit=500)
 
@@ -454,8 +422,8 @@ def files_list(request, team: str, project: str, run_id: str):
 def file_download(request, team: str, project: str, run_id: str, path: str):
     from django.http import FileResponse
 
-    _, access, run = _run(request, team, project, run_id)
-    access.require("run:view")
+    run = _run(request, team, project, run_id)
+    policy.require(request.auth, "run:view", run)
     record = RunFile.objects.filter(run=run, path=path).first()
     if record is None:
         raise Http404(f"The run has no file {path}.")
@@ -464,9 +432,8 @@ def file_download(request, team: str, project: str, run_id: str, path: str):
 
 @router.post(P + "/runs/{run_id}/alerts", response={201: dict}, summary="Send an alert about a run")
 def alert_create(request, team: str, project: str, run_id: str, payload: AlertIn):
-    _, access, run = _run(request, team, project, run_id)
-    access.require_logger(run)
-    alert, sent = services.alert_create(run=run, title=payload.title, text=payload.text, level=payload.level, wait_duration=payload.wait_duration)
+    run = _run(request, team, project, run_id)
+    alert, sent = services.alert_create(actor=request.auth, run=run, title=payload.title, text=payload.text, level=payload.level, wait_duration=payload.wait_duration)
     return Status(201, {"id": alert.pk, "title": alert.title, "level": alert.level, "sent": sent})
 
 

@@ -3,7 +3,8 @@ from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
 from . import roles
-from .models import CustomRole, Invitation, Membership, Organization, OrganizationMember, ServiceAccount, Team
+from . import services
+from .models import AuditEvent, CustomRole, Invitation, Membership, Organization, OrganizationMember, ServiceAccount, Team
 
 
 class OrganizationMemberInline(admin.TabularInline):
@@ -42,6 +43,13 @@ class TeamAdmin(GuardedModelAdmin):
     search_fields = ["slug", "name"]
     list_select_related = ["organization"]
     inlines = [MembershipInline]
+
+    def delete_model(self, request, obj):
+        services.team_delete(actor=request.user, team=obj)
+
+    def delete_queryset(self, request, queryset):
+        for team in queryset:
+            services.team_delete(actor=request.user, team=team)
 
 
 @admin.register(Membership)
@@ -103,6 +111,33 @@ class ServiceAccountAdmin(admin.ModelAdmin):
     search_fields = ["name", "user__username", "team__slug"]
     list_select_related = ["user", "team", "created_by"]
     readonly_fields = ["user", "team", "created_by", "created_at", "revoked_at"]
+    actions = ["revoke"]
 
     def has_add_permission(self, request):
         return False  # created on the team's service accounts page, which shows the key once
+
+    @admin.action(description="Revoke the selected service accounts (their keys die, what they logged stays)")
+    def revoke(self, request, queryset):
+        accounts = [account for account in queryset.select_related("team", "user") if not account.revoked_at]
+        for account in accounts:
+            services.service_account_revoke(actor=request.user, account=account)
+        self.message_user(request, f"{len(accounts)} service account(s) revoked.")
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit log, read-only: records are written by the services that make each change."""
+
+    list_display = ["at", "team_slug", "actor_name", "action", "target"]
+    list_filter = ["action", "team"]
+    search_fields = ["actor_name", "target", "team_slug"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -15,6 +15,7 @@ from accounts.api import router as accounts_router
 from experiments.api import router as experiments_router
 from reports.api import router as reports_router
 from teams.api import router as teams_router
+from teams.api_identity import router as identity_router
 
 from accounts.api_auth import KeyOrSession
 from core.errors import Conflict, TooLarge
@@ -46,6 +47,7 @@ api = NinjaAPI(
     auth=KeyOrSession(),
     urls_namespace="api",
 )
+api.add_router("", identity_router)
 api.add_router("", accounts_router)
 api.add_router("", teams_router)
 api.add_router("", experiments_router)
