@@ -22,24 +22,9 @@ a missing object); what they can see but may not do raises `Denied` (403 with a
 sentence naming the scope).
 """
 
-from .access import (
-    SYSTEM,
-    Denied,
-    NotVisible,
-    ProjectAccess,
-    ReportAccess,
-    TeamAccess,
-    can,
-    can_see,
-    denied_message,
-    forget,
-    is_system_admin,
-    org_scopes,
-    project_access,
-    report_access,
-    require,
-    team_access,
-)
+from .access import SYSTEM, Denied, NotVisible, TeamAccess, denied_message, forget, is_system_admin, org_scopes, team_access
+from .objects import ProjectAccess, ReportAccess, project_access, report_access
+from .questions import can, can_see, require
 from .grants import (
     access_list,
     access_list_add,

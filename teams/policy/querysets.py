@@ -11,7 +11,8 @@ from django.db.models import Q
 from .. import roles
 from ..models import CustomRole, Invitation, Membership, Organization, ServiceAccount, Team
 from . import grants
-from .access import REPORT_RULES, RUN_RULES, _signed_in, is_system_admin
+from .access import _signed_in, is_system_admin
+from .objects import REPORT_RULES, RUN_RULES
 
 
 def teams_with(user, scope):
@@ -64,6 +65,11 @@ def _listed(user, projects):
 
 def _projects_with(user, scope, projects):
     """The condition for projects where `user` holds `scope`: ProjectAccess.can as a filter."""
+    if scope in RUN_RULES:  # on a project: some run there may be deleted, stopped, changed, moved
+        condition = Q(pk__in=[])
+        for alternative in RUN_RULES[scope][0]:
+            condition |= _projects_with(user, "run:log" if alternative == "run:move_own" else alternative, projects)
+        return condition
     if not _signed_in(user):
         return Q(visibility__in=["public", "open"]) if scope in roles.VISITOR_SCOPES else Q(pk__in=[])
     member_of = _member_of(user)

@@ -784,3 +784,43 @@ def test_projects_list_without_projects_guides_members(w):
     assert "No projects yet" in body
     assert "Create one below" in body and "TEAMSITE_TEAM=vision" in body
     assert "New project" in body
+
+
+def _reports(w, author, count):
+    from reports import services as report_services
+
+    for n in range(count):
+        report_services.report_create(actor=author, team=w.team, title=f"report {n}", body="x", visibility="team")
+
+
+@pytest.mark.parametrize("who", ["bob", "alice"])
+def test_workspace_queries_do_not_grow_with_reports_and_runs(w, who):
+    """"Add to report" lists the reports the person may edit in one query, not one check per report (issue 10)."""
+    person = getattr(w, who)
+    services.project_panels_save(actor=w.alice, project=w.project, panels=[{"keys": ["loss"]}])
+    _reports(w, w.bob, 1)
+    for n in range(2):
+        make_run(w, w.bob, f"few-{n}")
+    client = client_for(person)
+    few, _ = count_queries(client, WS)
+    _reports(w, w.bob, 14)
+    _reports(w, w.carol, 15)
+    for n in range(38):
+        make_run(w, w.carol if n % 2 else w.bob, f"many-{n}")
+    many, response = count_queries(client, WS)
+    assert many == few, f"the workspace made {few} queries with 1 report and 2 runs, {many} with 30 reports and 40 runs"
+    menu = re.search(r'<select id="to-report-1"[^>]*>(.*?)</select>', text(response), re.S).group(1)
+    # a member adds charts only to their own 15 reports; an admin to any of the 30
+    assert menu.count("<option") == (15 if who == "bob" else 30)
+
+
+def test_run_page_move_choices_do_not_grow_with_projects(w):
+    run = make_run(w, w.bob, "mover")
+    client = client_for(w.bob)
+    services.project_create(actor=w.alice, team=w.team, name="target-0")
+    few, _ = count_queries(client, run_path(run))
+    for n in range(1, 30):
+        services.project_create(actor=w.alice, team=w.team, name=f"target-{n}", visibility="restricted" if n % 5 == 0 else "team")
+    many, response = count_queries(client, run_path(run))
+    assert many == few, f"the run page made {few} queries with 2 projects and {many} with 31"
+    assert 'value="target-29"' in text(response) and 'value="target-25"' not in text(response)  # restricted: bob is not listed

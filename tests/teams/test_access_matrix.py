@@ -15,7 +15,6 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 
-from accounts.models import User
 from teams import policy, roles, services
 from teams.models import CustomRole, Invitation, Membership, Organization, Team
 from tests import factories

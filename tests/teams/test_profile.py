@@ -17,7 +17,6 @@ from reports.models import Report
 from teams import services
 from profiles import services as profile_services
 from profiles.models import ShowcaseItem
-from teams.models import Team
 from tests import factories
 from tests.accounts.test_avatars import image_bytes
 from teams.policy import SYSTEM

@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 from allauth.account.models import EmailAddress
 from django.db import connection
-from django.template import TemplateDoesNotExist
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
