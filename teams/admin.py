@@ -52,14 +52,8 @@ class TeamAdmin(GuardedModelAdmin):
             services.team_delete(actor=request.user, team=team)
 
 
-@admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
-    """Read-only here: /<team>/settings/members/ changes roles under the team's rules."""
-
-    list_display = ["user", "team", "role", "custom_role", "registry_admin", "created_at"]
-    list_filter = ["role", "registry_admin", "team"]
-    search_fields = ["user__username", "user__email", "team__slug"]
-    list_select_related = ["user", "team", "custom_role"]
+class ReadOnly:
+    """Shown in the admin, changed only by the services (which keep their rules and the audit log)."""
 
     def has_add_permission(self, request):
         return False
@@ -69,6 +63,17 @@ class MembershipAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Membership)
+class MembershipAdmin(ReadOnly, admin.ModelAdmin):
+    """Read-only here: /<team>/settings/members/ changes roles under the team's rules."""
+
+    list_display = ["user", "team", "role", "custom_role", "registry_admin", "created_at"]
+    list_filter = ["role", "registry_admin", "team"]
+    search_fields = ["user__username", "user__email", "team__slug"]
+    list_select_related = ["user", "team", "custom_role"]
+
 
 
 @admin.register(Invitation)
@@ -125,7 +130,7 @@ class ServiceAccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnly, admin.ModelAdmin):
     """The audit log, read-only: records are written by the services that make each change."""
 
     list_display = ["at", "team_slug", "actor_name", "action", "target"]
@@ -133,11 +138,3 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ["actor_name", "target", "team_slug"]
     date_hierarchy = "at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

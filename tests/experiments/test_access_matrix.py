@@ -26,7 +26,7 @@ from django.test import Client
 from experiments import services as experiments
 from experiments.models import LogLine, MetricSeries, Project, Run
 from teams import policy, services
-from tests import factories
+from tests import factories, worlds
 from teams.policy import SYSTEM
 
 pytestmark = pytest.mark.django_db
@@ -335,18 +335,7 @@ def build_world():
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    from django.db import transaction
-    from django.test import override_settings
-
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-            built = build_world()
-    yield built
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
+    yield from worlds.built_once(django_db_blocker, build_world)
 
 
 def arrange(world, actor, visibility):

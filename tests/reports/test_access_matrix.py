@@ -37,7 +37,7 @@ from experiments.models import Project
 from reports import services as reports
 from reports.models import Comment, Follow, Report, Revision, Star
 from teams import policy, services
-from tests import factories
+from tests import factories, worlds
 from teams.policy import SYSTEM
 
 pytestmark = pytest.mark.django_db
@@ -273,18 +273,7 @@ def build_world():
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    from django.db import transaction
-    from django.test import override_settings
-
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-            built = build_world()
-    yield built
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
+    yield from worlds.built_once(django_db_blocker, build_world)
 
 
 def report_of(world, kind):

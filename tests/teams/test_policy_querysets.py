@@ -16,7 +16,7 @@ from reports.models import Comment, Report
 from teams import policy, roles, services
 from teams.models import Membership
 from teams.policy import SYSTEM
-from tests import factories
+from tests import factories, worlds
 
 pytestmark = pytest.mark.django_db
 
@@ -29,18 +29,7 @@ REPORT_SCOPES = ["report:view", "report:follow", "report:comment", "report:edit_
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    from django.db import transaction
-    from django.test import override_settings
-
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-            built = _build()
-    yield built
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
+    yield from worlds.built_once(django_db_blocker, _build)
 
 
 def _build():
