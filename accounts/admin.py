@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.utils import timezone
 
+from . import services
 from .models import ApiKey, User
 
 
@@ -48,5 +48,5 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke the selected keys")
     def revoke(self, request, queryset):
-        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        count = services.api_keys_revoke(actor=request.user, keys=queryset)
         self.message_user(request, f"{count} key(s) revoked.", messages.SUCCESS)

@@ -1,7 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from teamsite.forms import add_service_errors
+from core.forms import add_service_errors
 
 from . import services
 
@@ -34,7 +34,7 @@ class ApiKeyForm(forms.Form):
 
     def save(self):
         try:
-            self.created = services.api_key_create(user=self.user, name=self.cleaned_data["name"])
+            self.created = services.api_key_create(actor=self.user, name=self.cleaned_data["name"])
         except ValidationError as exc:
             add_service_errors(self, exc)
             return None

@@ -1,16 +1,24 @@
-"""Writes for accounts: users, profiles, avatars and API keys."""
+"""Writes for accounts: users, profiles, avatars and API keys.
+
+Accounts sits below the teams policy, so its services act only on the actor's
+own account; the one exception is the site's operators (Django superusers, who
+hold every scope) revoking anyone's keys from the Django admin. Creating an
+account for someone else is a team-level service (`teams.services.user_create`)
+that asks the policy first.
+"""
 
 import secrets
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from teamsite.images import replace_avatar
+from core.images import replace_avatar
 
+from . import signals
 from .models import ApiKey, User, key_digest
 
 KEY_PREFIX_LENGTH = 8
@@ -26,7 +34,15 @@ class NewApiKey:
 
 
 @transaction.atomic
-def api_key_create(*, user: User, name: str) -> NewApiKey:
+def api_key_create(*, actor: User, name: str) -> NewApiKey:
+    """A new key for the actor's own account."""
+    created = api_key_issue(user=actor, name=name)
+    signals.api_key_created.send(sender=ApiKey, api_key=created.api_key, actor=actor)
+    return created
+
+
+def api_key_issue(*, user: User, name: str) -> NewApiKey:
+    """Make a key for `user`. For services that have already asked the policy (service accounts)."""
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": ["Give the key a name, such as the machine or script that uses it."]})
@@ -41,10 +57,28 @@ def api_key_create(*, user: User, name: str) -> NewApiKey:
     return NewApiKey(api_key=api_key, key=key)
 
 
-def api_key_revoke(*, user: User, prefix: str) -> bool:
-    """Revoke one of the user's keys; False when they hold no such active key."""
-    revoked = ApiKey.objects.active().filter(user=user, prefix=prefix).update(revoked_at=timezone.now())
-    return bool(revoked)
+@transaction.atomic
+def api_key_revoke(*, actor: User, prefix: str) -> bool:
+    """Revoke one of the actor's own keys; False when they hold no such active key."""
+    found = list(ApiKey.objects.active().select_for_update().filter(user=actor, prefix=prefix))
+    return bool(_revoke(actor, found))
+
+
+@transaction.atomic
+def api_keys_revoke(*, actor: User, keys) -> int:
+    """Revoke keys from the Django admin: the site's operators only."""
+    if not (actor.is_active and actor.is_superuser):
+        raise PermissionDenied("Only system admins revoke other people's keys.")
+    return _revoke(actor, list(keys.filter(revoked_at__isnull=True).select_for_update()))
+
+
+def _revoke(actor, keys):
+    now = timezone.now()
+    for api_key in keys:
+        api_key.revoked_at = now
+        api_key.save(update_fields=["revoked_at"])
+        signals.api_key_revoked.send(sender=ApiKey, api_key=api_key, actor=actor)
+    return len(keys)
 
 
 def api_key_touch(*, api_key: ApiKey) -> None:
@@ -91,19 +125,21 @@ def user_create(*, username: str, email: str, password: str | None, verified: bo
     return user
 
 
-def profile_update(*, user: User, display_name: str) -> User:
+def profile_update(*, actor: User, display_name: str) -> User:
+    user = actor
     user.display_name = display_name.strip()
     user.full_clean(exclude=["password"])
     user.save(update_fields=["display_name"])
     return user
 
 
-def avatar_set(*, user: User, upload) -> User:
-    """Replace the user's avatar; the old files go only once the new ones are saved."""
-    return replace_avatar(user, upload)
+def avatar_set(*, actor: User, upload) -> User:
+    """Replace the actor's avatar; the old files go only once the new ones are saved."""
+    return replace_avatar(actor, upload)
 
 
-def avatar_remove(*, user: User) -> User:
+def avatar_remove(*, actor: User) -> User:
+    user = actor
     old = [user.avatar_large.name, user.avatar_small.name]
     user.avatar_large = ""
     user.avatar_small = ""

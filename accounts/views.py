@@ -39,7 +39,7 @@ def profile_save(request):
     if not form.is_valid():
         return _render_settings(request, status=400, partial="profile", profile_form=form)
     try:
-        services.profile_update(user=request.user, display_name=form.cleaned_data["display_name"])
+        services.profile_update(actor=request.user, display_name=form.cleaned_data["display_name"])
     except ValidationError as exc:
         form.add_error(None, exc)
         return _render_settings(request, status=400, partial="profile", profile_form=form)
@@ -51,13 +51,13 @@ def profile_save(request):
 @require_POST
 def avatar_save(request):
     if request.POST.get("remove"):
-        services.avatar_remove(user=request.user)
+        services.avatar_remove(actor=request.user)
         messages.success(request, "Your avatar was removed.")
         return redirect("settings")
     form = AvatarForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.avatar_set(user=request.user, upload=form.cleaned_data["avatar"])
+            services.avatar_set(actor=request.user, upload=form.cleaned_data["avatar"])
         except ValidationError as exc:
             form.add_error("avatar", exc)
     if not form.is_valid():
@@ -81,7 +81,7 @@ def api_key_create(request):
 @login_required
 @require_POST
 def api_key_revoke(request, prefix):
-    if not services.api_key_revoke(user=request.user, prefix=prefix):
+    if not services.api_key_revoke(actor=request.user, prefix=prefix):
         raise Http404("You have no active API key with that prefix.")
     if request.htmx:
         return _render_settings(request, partial="api-keys")

@@ -2,12 +2,32 @@ from django.contrib import admin
 from django.db.models import Count
 from guardian.admin import GuardedModelAdmin
 
+from . import services
 from .models import MetricSeries, Project, Run, RunAlert, RunFile
 
 
+class ThroughServices:
+    """Deletes (and project changes) from the admin go through the services, as on the pages:
+    stored files are removed, the audit log is written, the policy is asked."""
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
 @admin.register(Project)
-class ProjectAdmin(GuardedModelAdmin):
+class ProjectAdmin(ThroughServices, GuardedModelAdmin):
     """Creators and restricted access lists are guardian grants: see "Object permissions"."""
+
+    def save_model(self, request, obj, form, change):
+        changed = {field: form.cleaned_data[field] for field in services.projects.PROJECT_FIELDS if field in form.changed_data}
+        if change and changed:
+            fresh = Project.objects.select_related("team", "created_by").get(pk=obj.pk)
+            services.project_update(actor=request.user, project=fresh, **changed)
+        super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        services.project_delete(actor=request.user, project=obj, confirm=obj.name)
 
     list_display = ["name", "team", "visibility", "created_by", "run_count", "created_at"]
     list_filter = ["visibility", "team"]
@@ -32,8 +52,11 @@ class RunFileInline(admin.TabularInline):
 
 
 @admin.register(Run)
-class RunAdmin(GuardedModelAdmin):
+class RunAdmin(ThroughServices, GuardedModelAdmin):
     """A run's creator owns it through a guardian grant: see "Object permissions"."""
+
+    def delete_model(self, request, obj):
+        services.run_delete(actor=request.user, run=obj)
 
     list_display = ["run_id", "name", "project", "state", "created_by", "logged_by", "created_at", "heartbeat_at"]
     list_filter = ["state", "project__team", "project"]

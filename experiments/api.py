@@ -1,34 +1,20 @@
-"""Projects and runs (spec/api.md): the endpoints training scripts and the client call."""
+"""Projects and runs (spec/api.md): create, read, change, delete, move; a run's data is in api_data.py."""
 
 from __future__ import annotations
 
-import json
-
-try:  # orjson parses a large history batch several times faster; json is the fallback
-    from orjson import loads as _orjson_loads
-
-    def loads(data):
-        try:
-            return _orjson_loads(data)
-        except ValueError:
-            return json.loads(data)  # NaN and Infinity literals, which orjson refuses
-except ImportError:  # pragma: no cover
-    loads = json.loads
-
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.http import Http404, StreamingHttpResponse
+from django.core.exceptions import ValidationError
+from django.http import Http404
 from ninja import Router, Schema, Status
 from pydantic import Field
 
 from accounts.selectors import user_or_404
 from teams import policy
 from teams.selectors import team_or_404
-from teamsite.api_auth import optional_auth
-from teamsite.pagination import paginate
+from accounts.api_auth import optional_auth
+from core.pagination import paginate
 
 from . import selectors, services
-from .models import Project, RunFile, SeriesKind
+from .models import Project
 
 router = Router(tags=["experiments"])
 P = "/teams/{team}/projects/{project}"
@@ -72,38 +58,25 @@ class RunPatch(Schema):
     tags: list[str] | None = None
 
 
-class LogsIn(Schema):
-    lines: list[str]
-
-
 class MoveIn(Schema):
     project: str
 
 
-class AlertIn(Schema):
-    title: str = Field(max_length=1000)
-    text: str = Field(default="", max_length=10_000)
-    level: str = "info"
-    wait_duration: float = 300
-
-
-
-
-def _project(request, team_slug, name) -> tuple[Project, policy.ProjectAccess]:
+def _project(request, team_slug, name) -> Project:
+    """The project, for callers who can see it (404 otherwise, the same as a missing one)."""
     team = team_or_404(team_slug)
     project = selectors.project_by_name(team, name)
-    access = policy.project_access(request.auth, project) if project else None
-    if project is None or not access.visible:
+    if project is None or not policy.can_see(request.auth, project):
         raise Http404(f"There is no project {team_slug}/{name}.")
-    return project, access
+    return project
 
 
 def _run(request, team_slug, name, run_id):
-    project, access = _project(request, team_slug, name)
+    project = _project(request, team_slug, name)
     run = selectors.run_by_id(project, run_id)
     if run is None:
         raise Http404(f"There is no run {run_id} in {project}.")
-    return project, access, run
+    return run
 
 
 def project_out(project, run_count=None, last_run_at=None):
@@ -137,7 +110,7 @@ def run_out(request, run):
         "name": run.name,
         "project": project.name,
         "team": project.team.slug,
-        "state": run.state,
+        "state": run.shown_state,
         "created_by": run.created_by.username if run.created_by else None,
         "logged_by": run.logged_by.username if run.logged_by else None,
         "config": run.config,
@@ -155,54 +128,6 @@ def run_out(request, run):
     }
 
 
-def _json_body(request) -> dict:
-    try:
-        body = loads(request.body or b"{}")
-    except ValueError as exc:
-        raise ValidationError({"body": [f"The request body is not valid JSON: {exc}"]}) from None
-    if not isinstance(body, dict):
-        raise ValidationError({"body": ["The request body must be a JSON object."]})
-    return body
-
-
-ROWS_BODY = {
-    "requestBody": {
-        "content": {
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "description": "Send `rows`, or the same points as `columns` "
-                    "({step: [...], ts?: [...], values: {key: [number|null, ...]}}), which parses faster.",
-                    "properties": {
-                        "columns": {
-                            "type": "object",
-                            "properties": {
-                                "step": {"type": "array", "items": {"type": "integer"}},
-                                "ts": {"type": "array", "items": {"type": "number"}},
-                                "values": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": ["number", "null"]}}},
-                            },
-                        },
-                        "rows": {
-                            "type": "array",
-                            "items": {
-                                "type": "object",
-                                "properties": {
-                                    "step": {"type": "integer"},
-                                    "ts": {"type": "number"},
-                                    "values": {"type": "object", "additionalProperties": {"type": "number"}},
-                                },
-                            },
-                        },
-                        "batch_id": {"type": "string"},
-                    },
-                }
-            }
-        },
-        "required": True,
-    }
-}
-
-
 # --- Projects -----------------------------------------------------------------------
 
 
@@ -214,17 +139,16 @@ def project_list(request, team: str):
 
 @router.post("/teams/{team}/projects", response={201: dict}, summary="Create a project")
 def project_create(request, team: str, payload: ProjectIn):
-    found = team_or_404(team)
-    policy.team_access(request.auth, found).require("project:create")
     project = services.project_create(
-        team=found, name=payload.name, description=payload.description, visibility=payload.visibility, creator=request.auth
+        actor=request.auth, team=team_or_404(team), name=payload.name, description=payload.description, visibility=payload.visibility
     )
     return Status(201, project_out(project, 0))
 
 
 @router.get(P, auth=optional_auth, response=dict, summary="A project")
 def project_detail(request, team: str, project: str):
-    found, access = _project(request, team, project)
+    found = _project(request, team, project)
+    access = policy.project_access(request.auth, found)
     body = project_out(found)
     body["panels"] = found.panels
     body["permissions"] = sorted(scope for scope in access.scopes if scope.startswith(("project:", "run:")))
@@ -233,35 +157,33 @@ def project_detail(request, team: str, project: str):
 
 @router.patch(P, response=dict, summary="Change a project")
 def project_update(request, team: str, project: str, payload: ProjectPatch):
-    found, access = _project(request, team, project)
-    access.require("project:manage")
-    services.project_update(project=found, **payload.dict(exclude_none=True))
+    found = _project(request, team, project)
+    services.project_update(actor=request.auth, project=found, **payload.dict(exclude_none=True))
     return project_out(found)
 
 
 @router.delete(P, response={204: None}, summary="Delete a project with all its runs")
 def project_delete(request, team: str, project: str, payload: ProjectDelete = None):
-    found, access = _project(request, team, project)
-    access.require("project:delete")
-    services.project_delete(project=found, confirm=(payload.confirm if payload else ""))
+    found = _project(request, team, project)
+    services.project_delete(actor=request.auth, project=found, confirm=(payload.confirm if payload else ""))
     return Status(204, None)
 
 
 @router.put(P + "/access/{username}", response=dict, summary="Add someone to a restricted project's access list")
 def access_add(request, team: str, project: str, username: str):
-    found, access = _project(request, team, project)
-    access.require("project:manage")
+    found = _project(request, team, project)
+    policy.require(request.auth, "project:manage", found)  # before saying whether the person exists
     user = user_or_404(username)
-    services.access_list_set(project=found, user=user, present=True)
+    services.access_list_set(actor=request.auth, project=found, user=user, present=True)
     return {"username": user.username, "access": True}
 
 
 @router.delete(P + "/access/{username}", response={204: None}, summary="Take someone off a restricted project's access list")
 def access_remove(request, team: str, project: str, username: str):
-    found, access = _project(request, team, project)
-    access.require("project:manage")
+    found = _project(request, team, project)
+    policy.require(request.auth, "project:manage", found)  # before saying whether the person exists
     user = user_or_404(username)
-    services.access_list_set(project=found, user=user, present=False)
+    services.access_list_set(actor=request.auth, project=found, user=user, present=False)
     return Status(204, None)
 
 
@@ -270,8 +192,8 @@ def access_remove(request, team: str, project: str, username: str):
 
 @router.get(P + "/runs", auth=optional_auth, summary="The project's runs")
 def run_list(request, team: str, project: str, state: str = None, tag: str = None, group: str = None, q: str = None, order: str = "-created_at"):
-    found, access = _project(request, team, project)
-    access.require("run:view")
+    found = _project(request, team, project)
+    policy.require(request.auth, "run:view", found)
     config = {key[len("config."):]: value for key, value in request.GET.items() if key.startswith("config.")}
     runs = selectors.runs_of(found, state=state, tag=tag, group=group, q=q, config=config, order=order)
     return paginate(request, runs.select_related("project__team"), lambda run: run_out(request, run))
@@ -280,194 +202,43 @@ def run_list(request, team: str, project: str, state: str = None, tag: str = Non
 @router.post(P + "/runs", response={201: dict}, summary="Start a run (creates the project when needed)")
 def run_create(request, team: str, project: str, payload: RunIn):
     found_team = team_or_404(team)
-    with transaction.atomic():  # a refused run leaves no new project behind
-        found = selectors.project_by_name(found_team, project)
-        if found is None:
-            policy.team_access(request.auth, found_team).require("project:create")
-            found = services.project_create(team=found_team, name=project, creator=request.auth)
-        access = policy.project_access(request.auth, found)
-        if not access.visible:
-            raise Http404(f"There is no project {team}/{project}.")
-        access.require("run:log")
-        run = services.run_create(project=found, actor=request.auth, **payload.dict(exclude_none=True))
-    run.project = found
+    found = selectors.project_by_name(found_team, project)
+    run = services.run_start(actor=request.auth, team=found_team, project_name=project, project=found, **payload.dict(exclude_none=True))
     return Status(201, run_out(request, run))
 
 
 @router.get(P + "/runs/{run_id}", auth=optional_auth, response=dict, summary="A run")
 def run_detail(request, team: str, project: str, run_id: str):
-    _, access, run = _run(request, team, project, run_id)
-    access.require("run:view")
+    run = _run(request, team, project, run_id)
+    policy.require(request.auth, "run:view", run)
     return run_out(request, run)
 
 
 @router.patch(P + "/runs/{run_id}", response=dict, summary="Change a run")
 def run_update(request, team: str, project: str, run_id: str, payload: RunPatch):
-    _, access, run = _run(request, team, project, run_id)
-    changes = payload.dict(exclude_none=True)
-    access.require("run:view")
-    if set(changes) & {"config", "summary", "state", "name"} and not access.can_edit_run(run):
-        raise PermissionDenied(
-            "Only the account that logs this run, or a team admin (run:delete_any), may change its config, summary, state or name."
-        )
-    if set(changes) & {"notes", "tags"}:
-        access.require("run:edit_workspace")
-    run = services.run_update(run=run, **changes)
+    run = _run(request, team, project, run_id)
+    run = services.run_update(actor=request.auth, run=run, **payload.dict(exclude_none=True))
     return run_out(request, selectors.run_by_id(run.project, run.run_id))
 
 
 @router.delete(P + "/runs/{run_id}", response={204: None}, summary="Delete a run")
 def run_delete(request, team: str, project: str, run_id: str):
-    _, access, run = _run(request, team, project, run_id)
-    access.require_run("delete", run)
-    services.run_delete(run=run)
+    services.run_delete(actor=request.auth, run=_run(request, team, project, run_id))
     return Status(204, None)
 
 
 @router.post(P + "/runs/{run_id}/stop", response={202: dict}, summary="Ask a run to stop")
 def run_stop(request, team: str, project: str, run_id: str):
-    _, access, run = _run(request, team, project, run_id)
-    access.require_run("stop", run)
-    services.run_stop(run=run)
+    services.run_stop(actor=request.auth, run=_run(request, team, project, run_id))
     return Status(202, {"stop_requested": True})
-
-
-@router.post(P + "/runs/{run_id}/heartbeat", response=dict, summary="The client is alive; answers whether to stop")
-def run_heartbeat(request, team: str, project: str, run_id: str):
-    run = _run_for_logging(request, team, project, run_id)
-    return {"stop_requested": services.run_heartbeat(run=run)}
 
 
 @router.post(P + "/runs/{run_id}/move", response=dict, summary="Move a run to another project")
 def run_move(request, team: str, project: str, run_id: str, payload: MoveIn):
-    _, access, run = _run(request, team, project, run_id)
-    if not access.can_move(run):
-        raise PermissionDenied("Only the run's creator (while they may log here) or a team admin may move it.")
+    run = _run(request, team, project, run_id)
+    policy.require(request.auth, "run:move", run)  # before saying whether the target exists
     target_team, _, target_name = payload.project.rpartition("/")
     if target_team and target_team != team:
         raise ValidationError({"project": ["Runs move between projects of the same team."]})
-    target, target_access = _project(request, team, target_name)
-    target_access.require("run:log")
-    run = services.run_move(run=run, target=target)
-    return run_out(request, selectors.run_by_id(target, run.run_id))
-
-
-def _run_for_logging(request, team, project, run_id):
-    """Like _run, in two queries: clients call these endpoints many times a second."""
-    run = selectors.run_for_logging(team, project, run_id)
-    access = policy.project_access(request.auth, run.project) if run else None
-    if run is None or not access.visible:
-        raise Http404(f"There is no run {run_id} in {team}/{project}.")
-    access.require_logger(run)
-    return run
-
-
-def _append(request, team, project, run_id, kind):
-    run = _run_for_logging(request, team, project, run_id)
-    body = _json_body(request)
-    accepted = services.history_append(
-        run=run, rows=body.get("rows"), columns=body.get("columns"), kind=kind, batch_id=body.get("batch_id")
-    )
-    return {"accepted": accepted}
-
-
-def _read(request, team, project, run_id, kind, samples, format):
-    _, access, run = _run(request, team, project, run_id)
-    access.require("run:view")
-    # ?keys=a,b is read by hand: a parameter named "keys" confuses ninja's argument mapping
-    wanted = [key for key in request.GET.get("keys", "").split(",") if key] or None
-    if format == "csv":
-        response = StreamingHttpResponse(selectors.history_csv_rows(run, kind=kind, keys=wanted), content_type="text/csv")
-        response["Content-Disposition"] = f'attachment; filename="{run.run_id}-{kind}.csv"'
-        return response
-    if samples < 0:
-        raise ValidationError({"samples": ["samples is 0 (every point) or more."]})
-    if samples == 0:  # every point: streamed, so memory does not grow with the series
-        return StreamingHttpResponse(selectors.history_json_stream(run, kind=kind, keys=wanted), content_type="application/json")
-    return selectors.history_read(run, kind=kind, keys=wanted, samples=samples)
-
-
-@router.post(P + "/runs/{run_id}/history", response=dict, summary="Log metric history", openapi_extra=ROWS_BODY)
-def history_append(request, team: str, project: str, run_id: str):
-    return _append(request, team, project, run_id, SeriesKind.HISTORY)
-
-
-KEYS_PARAM = {"parameters": [{"in": "query", "name": "keys", "schema": {"type": "string"}, "description": "Comma-separated metric keys"}]}
-
-
-@router.get(P + "/runs/{run_id}/history", auth=optional_auth, summary="Read metric history (sampled for charts)", openapi_extra=KEYS_PARAM)
-def history_read(request, team: str, project: str, run_id: str, samples: int = 1000, format: str = "json"):
-    return _read(request, team, project, run_id, SeriesKind.HISTORY, samples, format)
-
-
-@router.post(P + "/runs/{run_id}/system-metrics", response=dict, summary="Log system metrics", openapi_extra=ROWS_BODY)
-def system_append(request, team: str, project: str, run_id: str):
-    return _append(request, team, project, run_id, SeriesKind.SYSTEM)
-
-
-@router.get(P + "/runs/{run_id}/system-metrics", auth=optional_auth, summary="Read system metrics", openapi_extra=KEYS_PARAM)
-def system_read(request, team: str, project: str, run_id: str, samples: int = 1000, format: str = "json"):
-    return _read(request, team, project, run_id, SeriesKind.SYSTEM, samples, format)
-
-
-@router.post(P + "/runs/{run_id}/logs", response=dict, summary="Append console lines")
-def logs_append(request, team: str, project: str, run_id: str, payload: LogsIn):
-    run = _run_for_logging(request, team, project, run_id)
-    return {"next_offset": services.logs_append(run=run, lines=payload.lines)}
-
-
-@router.get(P + "/runs/{run_id}/logs", auth=optional_auth, summary="Read console lines")
-def logs_read(request, team: str, project: str, run_id: str, offset: int = 0, limit: int = 1000):
-    _, access, run = _run(request, team, project, run_id)
-    access.require("run:view")
-    if offset < 0 or not 1 <= limit <= 10_000:
-        raise ValidationError({"limit": ["offset is at least 0 and limit between 1 and 10,000."]})
-    lines, next_offset = selectors.log_lines(run, offset=offset, limit=limit)
-    return {"lines": lines, "next_offset": next_offset}
-
-
-def _file_out(record):
-    return {"path": record.path, "size": record.size, "sha256": record.sha256}
-
-
-@router.post(P + "/runs/{run_id}/files", response={201: dict}, summary="Upload files (field name = relative path)")
-def files_upload(request, team: str, project: str, run_id: str):
-    _, access, run = _run(request, team, project, run_id)
-    access.require_logger(run)
-    if not request.FILES:
-        raise ValidationError({"files": ["Send files as multipart form fields named by their relative path."]})
-    for field in request.FILES:
-        services.clean_file_path(field)  # refuse the whole request before saving any file
-    saved = [services.file_save(run=run, path=field, upload=request.FILES[field]) for field in request.FILES]
-    return Status(201, {"files": [_file_out(record) for record in saved]})
-
-
-@router.get(P + "/runs/{run_id}/files", auth=optional_auth, summary="The run's files")
-def files_list(request, team: str, project: str, run_id: str):
-    _, access, run = _run(request, team, project, run_id)
-    access.require("run:view")
-    files = run.files.order_by("path" if request.GET.get("order") == "path" else "-created_at")
-    return paginate(request, files, _file_out, default_limit=500)
-
-
-@router.get(P + "/runs/{run_id}/files/{path:path}", auth=optional_auth, summary="Download one file")
-def file_download(request, team: str, project: str, run_id: str, path: str):
-    from django.http import FileResponse
-
-    _, access, run = _run(request, team, project, run_id)
-    access.require("run:view")
-    record = RunFile.objects.filter(run=run, path=path).first()
-    if record is None:
-        raise Http404(f"The run has no file {path}.")
-    return FileResponse(record.file.open("rb"), as_attachment=True, filename=path.rsplit("/", 1)[-1])
-
-
-@router.post(P + "/runs/{run_id}/alerts", response={201: dict}, summary="Send an alert about a run")
-def alert_create(request, team: str, project: str, run_id: str, payload: AlertIn):
-    _, access, run = _run(request, team, project, run_id)
-    access.require_logger(run)
-    alert, sent = services.alert_create(run=run, title=payload.title, text=payload.text, level=payload.level, wait_duration=payload.wait_duration)
-    return Status(201, {"id": alert.pk, "title": alert.title, "level": alert.level, "sent": sent})
-
-
-
+    run = services.run_move(actor=request.auth, run=run, target=_project(request, team, target_name))
+    return run_out(request, selectors.run_by_id(run.project, run.run_id))

@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class ExperimentsConfig(AppConfig):
     name = "experiments"
     verbose_name = "Experiments"
+
+    def ready(self):
+        from . import receivers  # noqa: F401  (listens to teams' signals)

@@ -1,4 +1,5 @@
 import re
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -8,6 +9,11 @@ from django.utils import timezone
 from guardian.models import UserObjectPermissionBase
 
 from teams.models import Team, slug_validator
+
+def crash_after() -> timedelta:
+    """How long a running run may go without a heartbeat before it counts as crashed."""
+    return timedelta(seconds=settings.RUN_CRASH_AFTER_SECONDS)
+
 
 RESERVED_PROJECT_NAMES = frozenset({"settings", "projects", "reports", "registry", "members"})
 
@@ -26,6 +32,8 @@ class Visibility(models.TextChoices):
 
 
 class Project(models.Model):
+    policy_kind = "project"  # judged by teams.policy: team role, visibility, creator and access-list grants
+
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="projects")
     name = models.CharField(max_length=64, validators=[validate_project_name])
     description = models.TextField(blank=True, max_length=10_000)
@@ -62,6 +70,9 @@ class RunState(models.TextChoices):
 
 
 class Run(models.Model):
+    policy_kind = "in_project"  # judged by its project's access
+    policy_owner_perm = "own_run"  # "own" means its creator
+
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="runs")
     run_id = models.CharField(max_length=64)
     name = models.CharField(max_length=128, blank=True)
@@ -95,6 +106,20 @@ class Run(models.Model):
     @property
     def is_active(self):
         return self.state == RunState.RUNNING
+
+    @property
+    def shown_state(self):
+        """What pages and the API show: a running run whose client went silent reads as crashed.
+
+        Storing that is a background job's work (runs_mark_crashed), never a page view's.
+        """
+        if self.state == RunState.RUNNING and self.heartbeat_at < timezone.now() - crash_after():
+            return RunState.CRASHED
+        return self.state
+
+    @property
+    def shown_state_label(self):
+        return RunState(self.shown_state).label
 
     @property
     def duration(self):

@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Max, Q
 
 from teams import policy
+from teams import roles
+from teams.models import Membership, Team
 
 from . import history
 from .models import LogLine, MetricChunk, MetricSeries, Project, Run, SeriesKind
@@ -22,6 +24,18 @@ def projects_of(user, team, order="name"):
     visible = policy.visible(user, Project.objects.filter(team=team))
     annotated = visible.select_related("created_by", "team").annotate(run_count=Count("runs"), last_run_at=Max("runs__created_at"))
     return annotated.order_by(order, "-id") if order in ("name", "-created_at") else annotated.order_by("name")
+
+
+def move_targets(user, run):
+    """The projects of the run's team that `user` may move it into (may log to), in one query."""
+    projects = Project.objects.filter(team_id=run.project.team_id).exclude(pk=run.project_id)
+    return policy.permitted(user, "run:log", projects).order_by("name")
+
+
+def access_list_candidates(project, listed):
+    """Team members who could join a restricted project's access list (admins see it anyway)."""
+    members = Membership.objects.filter(team_id=project.team_id).select_related("user").exclude(user__in=listed)
+    return members.exclude(role__in=roles.ADMIN_ROLES, custom_role__isnull=True).order_by("user__username")
 
 
 def project_by_name(team, name) -> Project | None:
@@ -44,8 +58,6 @@ def run_for_logging(team_slug, project_name, run_id) -> Run | None:
     Three raw single-row queries: cheaper than compiling one ORM join, which
     matters for an endpoint a training script calls many times a second.
     """
-    from teams.models import Team
-
     teams = list(Team.objects.raw(f"SELECT * FROM {Team._meta.db_table} WHERE slug = %s", [team_slug]))
     if not teams:
         return None

@@ -1,5 +1,8 @@
-"""Project and run pages: projects list, workspace (panels + runs table), run,
-compare, project settings, badge."""
+"""Project pages: the projects list, the workspace (panels + runs table), compare,
+project settings, the badge, and the team's privacy page (every project's visibility).
+
+Views parse input, call one service or selector and render; the services ask the
+policy for the actor. Run pages are in run_views.py."""
 
 from __future__ import annotations
 
@@ -7,55 +10,44 @@ import json
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.db.models import Count
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from core import hooks
+from core.badges import render_badge
+from core.forms import add_service_errors
 from teams import policy
+from teams import services as team_services
 from teams.selectors import team_or_404
-from teamsite.auth import SignInFirst
-from teamsite.errors import Conflict
-from teamsite.forms import add_service_errors
+from teams.views import settings_context, team_access
 
 from . import selectors, services
+from .forms import PanelForm, ProjectDeleteForm, ProjectForm, ProjectSettingsForm
+from .models import Project, RunState
 from .selectors import chart_runs, run_colors
-from .forms import PanelForm, ProjectDeleteForm, ProjectForm, ProjectSettingsForm, RunMoveForm, RunNotesForm
-from .models import RunFile, RunState, SeriesKind
 
 RUNS_PER_PAGE = 50
 
 
 
-
-def _project(request, team_slug, name):
+def project_access(request, team_slug, name, scope=None):
+    """The project (404 when missing or unseen) and what the viewer may do there; a page needing `scope` asks here."""
     team = team_or_404(team_slug)
     project = selectors.project_by_name(team, name)
     if project is None:
         raise Http404("No such project.")
     access = policy.project_access(request.user, project)
-    if not access.visible:
+    if scope:
+        access.require(scope)
+    elif not access.visible:
         raise Http404("No such project.")
     return project, access
-
-
-def _run(request, team_slug, name, run_id):
-    project, access = _project(request, team_slug, name)
-    run = selectors.run_by_id(project, run_id)
-    if run is None:
-        raise Http404("No such run.")
-    return project, access, run
-
-
-def _require(request, access, scope):
-    """403 for a signed-in person without the scope; the sign-in page for a visitor."""
-    if not access.can(scope):
-        if not request.user.is_authenticated:
-            raise SignInFirst
-        access.require(scope)
 
 
 # --- Projects ----------------------------------------------------------------------
@@ -67,16 +59,17 @@ def project_list(request, team):
     form = ProjectForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        _require(request, access, "project:create")
         status = 400
         if form.is_valid():
             try:
-                project = services.project_create(team=team, creator=request.user, **form.cleaned_data)
+                project = services.project_create(actor=request.user, team=team, **form.cleaned_data)
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
                 messages.success(request, f"The project {project.name} was created. Log a run to it to see charts here.")
                 return redirect("project", team=team.slug, project=project.name)
+        else:
+            access.require("project:create")  # a bad form from someone who may not create: 403
     context = {
         "team": team,
         "access": access,
@@ -131,9 +124,7 @@ def _cell(run, column):
 
 
 def workspace(request, team, project):
-    project, access = _project(request, team, project)
-    _require(request, access, "run:view")
-    services.runs_mark_crashed(project)
+    project, access = project_access(request, team, project, "run:view")
     params = _table_params(request)
     filters = dict(state=params["state"] or None, tag=params["tag"] or None, group=params["group"] or None, q=params["q"] or None)
     try:
@@ -160,7 +151,8 @@ def workspace(request, team, project):
         "panels": project.panels,
         "chart_runs_json": json.dumps(chart_runs(project, page_runs)),
         "panel_form": PanelForm(),
-        "editable_reports": _editable_reports(request, project),
+        # what apps above offer on each panel (reports: "Add to report"), computed once for the page
+        "panel_tools": hooks.collect("workspace.panel_tools", request=request, project=project),
         "base_url": request.build_absolute_uri("/").rstrip("/"),
     }
     template = "experiments/workspace.html"
@@ -169,223 +161,37 @@ def workspace(request, team, project):
     return render(request, template, context)
 
 
-def _editable_reports(request, project):
-    """Reports of the team the person may add a chart to (theirs, or any for an admin)."""
-    from reports import selectors as report_selectors
-
-    if not request.user.is_authenticated:
-        return []
-    reports = report_selectors.reports_of(request.user, project.team)[:50]
-    team_access = policy.team_access(request.user, project.team)
-    return [r for r in reports if policy.ReportAccess(request.user, r, team=team_access).can_edit()]
-
-
 @require_POST
 def panels_edit(request, team, project):
     """Add, remove, move or change a workspace panel (run:edit_workspace)."""
-    project, access = _project(request, team, project)
-    _require(request, access, "run:edit_workspace")
-    panels = list(project.panels)
+    project, _ = project_access(request, team, project)
     action = request.POST.get("action")
     try:
         index = int(request.POST.get("index", -1))
     except ValueError:
         index = -1
-    if action == "add":
-        form = PanelForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, "The panel was not added: " + " ".join(e for errs in form.errors.values() for e in errs))
-            return redirect("project", team=project.team.slug, project=project.name)
-        panels.append(form.panel())
-    elif action == "remove" and 0 <= index < len(panels):
-        panels.pop(index)
-    elif action in ("up", "down") and 0 <= index < len(panels):
-        other = index - 1 if action == "up" else index + 1
-        if 0 <= other < len(panels):
-            panels[index], panels[other] = panels[other], panels[index]
-    elif action == "update" and 0 <= index < len(panels):
+    panel = None
+    if action in ("add", "update"):
         form = PanelForm(request.POST)
         if form.is_valid():
-            panels[index] = form.panel()
-    else:
-        messages.error(request, "That panel no longer exists; the workspace was reloaded.")
-        return redirect("project", team=project.team.slug, project=project.name)
+            panel = form.panel()
+        elif action == "add":
+            policy.require(request.user, "run:edit_workspace", project)
+            messages.error(request, "The panel was not added: " + " ".join(e for errs in form.errors.values() for e in errs))
+            return redirect("project", team=project.team.slug, project=project.name)
     try:
-        services.project_panels_save(project=project, panels=panels)
+        services.panel_edit(actor=request.user, project=project, action=action, index=index, panel=panel)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    return redirect(reverse("project", kwargs={"team": project.team.slug, "project": project.name}) + "#panels")
-
-
-@require_POST
-def panel_to_report(request, team, project):
-    """"Add to report": append a workspace panel to a report the person may edit, as a live chart block."""
-    from reports import selectors as report_selectors
-    from reports import services as report_services
-
-    project, access = _project(request, team, project)
-    if not request.user.is_authenticated:
-        raise SignInFirst
-    try:
-        index = int(request.POST.get("index", -1))
-        panel = project.panels[index] if index >= 0 else None
-    except (ValueError, IndexError):
-        panel = None
-    report = report_selectors.report_by_id(project.team, request.POST.get("report") or 0) if (request.POST.get("report") or "").isdigit() else None
-    if panel is None or report is None:
-        messages.error(request, "Choose a chart and a report.")
         return redirect("project", team=project.team.slug, project=project.name)
-    policy.report_access(request.user, report).require_edit()
-    runs = [run.run_id for run in selectors.runs_of(project)[: selectors.CHARTED_BY_DEFAULT]]
-    block = (
-        f"\n\n```chart\nruns: {', '.join(f'{project.name}/{run_id}' for run_id in runs)}\n"
-        f"keys: {', '.join(panel['keys'])}\nx: {panel['x']}\nsmoothing: {panel['smoothing']}\nlog: {str(panel['log_y']).lower()}\n```\n"
-    )
-    report_services.report_save(report=report, actor=request.user, base_revision=report.revision, body=report.body.rstrip() + block)
-    messages.success(request, f"The chart was added to “{report.title}”.")
-    return redirect("report", team=project.team.slug, report_id=report.pk)
-
-
-# --- One run ---------------------------------------------------------------------------------
-
-
-RUN_TABS = ("overview", "charts", "system", "logs", "files")
-LOG_PAGE = 500
-
-
-def run_page(request, team, project, run_id):
-    project, access, run = _run(request, team, project, run_id)
-    _require(request, access, "run:view")
-    services.runs_mark_crashed(project)
-    run.refresh_from_db(fields=["state", "heartbeat_at", "stop_requested", "finished_at"])
-    tab = request.GET.get("tab", "overview")
-    if tab not in RUN_TABS:
-        tab = "overview"
-    access.prefetch_runs([run])
-    context = {
-        "team": project.team,
-        "project": project,
-        "access": access,
-        "run": run,
-        "tab": tab,
-        "can_stop": access.can_run("stop", run) and run.state == RunState.RUNNING,
-        "can_delete": access.can_run("delete", run),
-        "can_move": access.can_move(run) and project.visibility != "restricted",
-        "can_edit_notes": access.can("run:edit_workspace"),
-        "chart_runs": chart_runs(project, [run]),
-    }
-    if tab == "overview":
-        context["notes_form"] = RunNotesForm(initial={"notes": run.notes, "tags": ", ".join(run.tags)})
-        if context["can_move"]:
-            context["move_form"] = _move_form(request, run)
-    elif tab in ("charts", "system"):
-        context["keys"] = selectors.series_keys(run, SeriesKind.HISTORY if tab == "charts" else SeriesKind.SYSTEM)
-    elif tab == "logs":
-        try:
-            offset = max(0, int(request.GET.get("offset", 0)))
-        except ValueError:
-            offset = 0
-        lines, next_offset = selectors.log_lines(run, offset=offset, limit=LOG_PAGE)
-        context.update(log_lines=lines, log_offset=offset, next_offset=next_offset, has_more=len(lines) == LOG_PAGE, prev_offset=max(0, offset - LOG_PAGE))
-    elif tab == "files":
-        context["files"] = run.files.all()
-    template = "experiments/run.html"
-    if request.htmx and request.GET.get("fragment") == "state":
-        template += "#run-state"
-    return render(request, template, context)
-
-
-def _move_form(request, run, data=None):
-    team_access = policy.team_access(request.user, run.project.team)  # one membership query for every target
-    targets = [
-        p for p in selectors.projects_of(request.user, run.project.team)
-        if p.pk != run.project_id and policy.ProjectAccess(request.user, p, team=team_access).can("run:log")
-    ]
-    form = RunMoveForm(data)
-    form.fields["project"].choices = [(p.name, p.name) for p in targets]
-    return form
-
-
-@require_POST
-def run_stop(request, team, project, run_id):
-    project, access, run = _run(request, team, project, run_id)
-    if not request.user.is_authenticated:
-        raise SignInFirst
-    access.require_run("stop", run)
-    try:
-        services.run_stop(run=run)
-    except Conflict as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "Stop requested: the script stops at its next heartbeat (within about 15 seconds).")
-    return redirect("run", team=project.team.slug, project=project.name, run_id=run.run_id)
-
-
-@require_POST
-def run_delete(request, team, project, run_id):
-    project, access, run = _run(request, team, project, run_id)
-    if not request.user.is_authenticated:
-        raise SignInFirst
-    access.require_run("delete", run)
-    services.run_delete(run=run)
-    messages.success(request, f"The run {run.name} was deleted.")
-    return redirect("project", team=project.team.slug, project=project.name)
-
-
-@require_POST
-def run_move(request, team, project, run_id):
-    project, access, run = _run(request, team, project, run_id)
-    if not request.user.is_authenticated:
-        raise SignInFirst
-    if not access.can_move(run):
-        raise PermissionDenied("Only the run's creator (while they may log here) or a team admin may move it.")
-    form = _move_form(request, run, request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose a project you may log runs to.")
-        return redirect("run", team=project.team.slug, project=project.name, run_id=run.run_id)
-    target = selectors.project_by_name(project.team, form.cleaned_data["project"])
-    try:
-        services.run_move(run=run, target=target)
-    except Conflict as exc:
-        messages.error(request, exc.message)
-        return redirect("run", team=project.team.slug, project=project.name, run_id=run.run_id)
-    messages.success(request, f"The run moved to {target.name}.")
-    return redirect("run", team=project.team.slug, project=target.name, run_id=run.run_id)
-
-
-@require_POST
-def run_notes(request, team, project, run_id):
-    project, access, run = _run(request, team, project, run_id)
-    _require(request, access, "run:edit_workspace")
-    form = RunNotesForm(request.POST)
-    if form.is_valid():
-        tags = [tag.strip() for tag in form.cleaned_data["tags"].split(",") if tag.strip()]
-        try:
-            services.run_update(run=run, notes=form.cleaned_data["notes"], tags=tags)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, "Notes and tags saved.")
-    else:
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
-    return redirect("run", team=project.team.slug, project=project.name, run_id=run.run_id)
-
-
-def run_file(request, team, project, run_id, path):
-    project, access, run = _run(request, team, project, run_id)
-    _require(request, access, "run:view")
-    record = RunFile.objects.filter(run=run, path=path).first()
-    if record is None:
-        raise Http404("No such file.")
-    return FileResponse(record.file.open("rb"), as_attachment=True, filename=path.rsplit("/", 1)[-1])
+    return redirect(reverse("project", kwargs={"team": project.team.slug, "project": project.name}) + "#panels")
 
 
 # --- Compare ----------------------------------------------------------------------------------
 
 
 def compare(request, team, project):
-    project, access = _project(request, team, project)
-    _require(request, access, "run:view")
+    project, access = project_access(request, team, project, "run:view")
     wanted = []
     for value in request.GET.getlist("runs"):
         wanted.extend(part.strip() for part in value.split(",") if part.strip())
@@ -423,42 +229,41 @@ def compare(request, team, project):
 
 
 def project_settings(request, team, project):
-    project, access = _project(request, team, project)
-    _require(request, access, "project:manage")
+    project, access = project_access(request, team, project, "project:manage")
+    which = request.POST.get("form") if request.method == "POST" else None
     form = ProjectSettingsForm(
-        request.POST if request.POST.get("form") == "settings" else None,
+        request.POST if which == "settings" else None,
         initial={"description": project.description, "visibility": project.visibility},
     )
-    delete_form = ProjectDeleteForm(request.POST if request.POST.get("form") == "delete" else None)
+    delete_form = ProjectDeleteForm(request.POST if which == "delete" else None)
     status = 200
-    if request.method == "POST" and request.POST.get("form") == "settings":
+    if which == "settings":
         status = 400
         if form.is_valid():
             try:
-                services.project_update(project=project, **form.cleaned_data)
+                services.project_update(actor=request.user, project=project, **form.cleaned_data)
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
                 messages.success(request, "The project settings were saved.")
                 return redirect("project-settings", team=project.team.slug, project=project.name)
-    elif request.method == "POST" and request.POST.get("form") == "delete":
-        access.require("project:delete")
+    elif which == "delete":
         status = 400
-        if delete_form.is_valid():
-            try:
-                services.project_delete(project=project, confirm=delete_form.cleaned_data["confirm"])
-            except ValidationError as exc:
-                add_service_errors(delete_form, exc)
-            else:
-                messages.success(request, f"The project {project.name} and all its runs were deleted.")
-                return redirect("projects", team=project.team.slug)
-    elif request.method == "POST" and request.POST.get("form") == "access":
+        confirm = delete_form.cleaned_data["confirm"] if delete_form.is_valid() else ""
+        try:
+            services.project_delete(actor=request.user, project=project, confirm=confirm)
+        except ValidationError as exc:
+            add_service_errors(delete_form, exc)
+        else:
+            messages.success(request, f"The project {project.name} and all its runs were deleted.")
+            return redirect("projects", team=project.team.slug)
+    elif which == "access":
         user = User.objects.filter(username=request.POST.get("username", "").strip()).first()
         if user is None:
             messages.error(request, "There is no user with that username.")
         else:
             try:
-                services.access_list_set(project=project, user=user, present=request.POST.get("present") == "1")
+                services.access_list_set(actor=request.user, project=project, user=user, present=request.POST.get("present") == "1")
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
             else:
@@ -472,7 +277,7 @@ def project_settings(request, team, project):
         "form": form,
         "delete_form": delete_form,
         "access_list": listed,
-        "addable": project.team.memberships.select_related("user").exclude(user__in=listed).exclude(role="admin").order_by("user__username"),
+        "addable": selectors.access_list_candidates(project, listed),
     }
     return render(request, "experiments/project_settings.html", context, status=status)
 
@@ -482,7 +287,7 @@ def project_settings(request, team, project):
 
 def badge(request, team, project):
     """An SVG badge: the run count, or with ?metric=KEY the best summary value (?mode=min for losses)."""
-    project, access = _project(request, team, project)
+    project, access = project_access(request, team, project)
     if not access.can("run:view"):
         raise Http404("No such project.")
     metric = request.GET.get("metric", "").strip()
@@ -501,17 +306,41 @@ def badge(request, team, project):
     return response
 
 
-def render_badge(label: str, value: str, color: str = "#4f46e5") -> str:
-    from django.utils.html import escape
+# --- The team's privacy page ------------------------------------------------------------------
 
-    label, value = label[:60], value[:40]
-    left = 6 * len(label) + 12
-    right = 6 * len(value) + 12
-    total = left + right
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{total}" height="20" role="img" aria-label="{escape(label)}: {escape(value)}">'
-        f"<title>{escape(label)}: {escape(value)}</title>"
-        f'<rect width="{left}" height="20" fill="#555"/><rect x="{left}" width="{right}" height="20" fill="{color}"/>'
-        f'<g fill="#fff" text-anchor="middle" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11">'
-        f'<text x="{left / 2}" y="14">{escape(label)}</text><text x="{left + right / 2}" y="14">{escape(value)}</text></g></svg>'
-    )
+
+def team_privacy(request, team):
+    """Every project of the team with its visibility, changed in place; "projects stay inside the team"."""
+    team, access = team_access(request, team, "team:manage")
+    confirm_project, confirm_inside, status = None, None, 200
+    if request.method == "POST":
+        if request.POST.get("form") == "visibility":
+            project = get_object_or_404(Project, team=team, pk=request.POST.get("project") or 0)
+            visibility = request.POST.get("visibility", "")
+            widening = visibility in ("public", "open") and project.visibility not in ("public", "open")
+            if widening and not team.projects_stay_inside and request.POST.get("confirmed") != "1":
+                confirm_project, project.proposed = project, visibility  # ask first: this opens it to the world
+            else:
+                try:
+                    services.project_update(actor=request.user, project=project, visibility=visibility)
+                except ValidationError as exc:
+                    messages.error(request, " ".join(exc.messages))
+                    status = 400
+                else:
+                    messages.success(request, f"{project.name} is now {project.get_visibility_display().lower()}.")
+        elif request.POST.get("form") == "inside":
+            turn_on = request.POST.get("on") == "1"
+            outward = list(team.projects.filter(visibility__in=["public", "open"]).order_by("name"))
+            if turn_on and outward and request.POST.get("confirmed") != "1":
+                confirm_inside = outward
+            else:
+                team_services.team_update(actor=request.user, team=team, projects_stay_inside=turn_on)
+                messages.success(request, "Projects now stay inside the team." if turn_on else "Projects may be public or open again.")
+        if not (confirm_project or confirm_inside) and not request.htmx and status == 200:
+            return redirect("team-settings-privacy", team=team.slug)
+    projects = Project.objects.filter(team=team).select_related("created_by").annotate(run_count=Count("runs")).order_by("name")
+    context = settings_context(team, access, tab="privacy", projects=projects, confirm_project=confirm_project, confirm_inside=confirm_inside)
+    template = "experiments/team_privacy.html"
+    if request.htmx and not confirm_inside:
+        template += "#privacy-table"
+    return render(request, template, context, status=status)

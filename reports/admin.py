@@ -1,6 +1,7 @@
 from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
+from . import services
 from .models import Comment, Report, Revision
 
 
@@ -25,6 +26,13 @@ class ReportAdmin(GuardedModelAdmin):
     list_select_related = ["team", "project", "author"]
     readonly_fields = ["revision", "created_at", "updated_at"]
     inlines = [RevisionInline]
+
+    def delete_model(self, request, obj):
+        services.report_delete(actor=request.user, report=obj)
+
+    def delete_queryset(self, request, queryset):
+        for report in queryset:
+            services.report_delete(actor=request.user, report=report)
 
 
 @admin.register(Comment)

@@ -1,6 +1,6 @@
 """Reports (spec/api.md): write-ups with revisions, comments, follows and stars."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
@@ -9,9 +9,9 @@ from pydantic import Field
 from experiments import selectors as experiment_selectors
 from teams import policy
 from teams.selectors import team_or_404
-from teamsite.api_auth import optional_auth
-from teamsite.markdown import render_markdown
-from teamsite.pagination import paginate
+from accounts.api_auth import optional_auth
+from core.markdown import render_markdown
+from core.pagination import paginate
 
 from . import selectors, services
 from .models import Comment
@@ -92,12 +92,10 @@ def report_create(request, team: str, payload: ReportIn):
     project = None
     if payload.project:
         project = experiment_selectors.project_by_name(found, payload.project)
-        if project is None or not policy.project_access(request.auth, project).visible:
+        if project is None or not policy.can_see(request.auth, project):
             raise ValidationError({"project": [f"{found.name} has no project named {payload.project}."]})
-    if not policy.can_create_report(request.auth, found, project):
-        policy.team_access(request.auth, found).require("report:create")
     report = services.report_create(
-        team=found, author=request.auth, title=payload.title, body=payload.body, visibility=payload.visibility, project=project
+        actor=request.auth, team=found, title=payload.title, body=payload.body, visibility=payload.visibility, project=project
     )
     return Status(201, report_out(request, report))
 
@@ -110,8 +108,7 @@ def report_detail(request, team: str, report_id: int):
 
 @router.patch(T + "/{report_id}", response=dict, summary="Save a new revision (base_revision must be current)")
 def report_update(request, team: str, report_id: int, payload: ReportPatch):
-    report, access = _report(request, team, report_id)
-    access.require_edit()
+    report, _ = _report(request, team, report_id)
     report = services.report_save(
         report=report, actor=request.auth, base_revision=payload.base_revision,
         title=payload.title, body=payload.body, visibility=payload.visibility,
@@ -121,9 +118,8 @@ def report_update(request, team: str, report_id: int, payload: ReportPatch):
 
 @router.delete(T + "/{report_id}", response={204: None}, summary="Delete a report")
 def report_delete(request, team: str, report_id: int):
-    report, access = _report(request, team, report_id)
-    access.require_delete()
-    services.report_delete(report=report)
+    report, _ = _report(request, team, report_id)
+    services.report_delete(actor=request.auth, report=report)
     return Status(204, None)
 
 
@@ -145,25 +141,21 @@ def comment_list(request, team: str, report_id: int):
 
 @router.post(T + "/{report_id}/comments", response={201: dict}, summary="Comment (Markdown)")
 def comment_create(request, team: str, report_id: int, payload: CommentIn):
-    report, access = _report(request, team, report_id)
-    access.require("report:comment")
-    return Status(201, _comment_out(services.comment_add(report=report, author=request.auth, body=payload.body)))
+    report, _ = _report(request, team, report_id)
+    return Status(201, _comment_out(services.comment_add(actor=request.auth, report=report, body=payload.body)))
 
 
 @router.delete(T + "/{report_id}/comments/{comment_id}", response={204: None}, summary="Delete a comment (its author or an admin)")
 def comment_delete(request, team: str, report_id: int, comment_id: int):
-    report, access = _report(request, team, report_id)
+    report, _ = _report(request, team, report_id)
     comment = get_object_or_404(Comment, report=report, pk=comment_id)
-    if not (comment.author_id == request.auth.pk or access.can("report:delete_any")):
-        raise PermissionDenied("Only a comment's author or a team admin may delete it.")
-    services.comment_delete(comment=comment)
+    services.comment_delete(actor=request.auth, comment=comment)
     return Status(204, None)
 
 
 def _toggle(request, team, report_id, setter, on):
-    report, access = _report(request, team, report_id)
-    access.require("report:follow")
-    setter(report=report, user=request.auth, on=on)
+    report, _ = _report(request, team, report_id)
+    setter(actor=request.auth, report=report, on=on)
     return {"following": selectors.is_following(report, request.auth), "starred": selectors.has_starred(report, request.auth),
             "star_count": selectors.star_count(report)}
 

@@ -14,6 +14,9 @@ class ReportVisibility(models.TextChoices):
 
 
 class Report(models.Model):
+    policy_kind = "report"  # judged by teams.policy: visibility, the team's or project's scopes, authorship
+    policy_owner_perm = "own_report"
+
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="reports")
     project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="reports")
@@ -56,6 +59,8 @@ class Revision(models.Model):
 
 
 class Comment(models.Model):
+    policy_kind = "in_report"  # judged by its report
+
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     body = models.TextField(max_length=20_000)

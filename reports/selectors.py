@@ -24,6 +24,14 @@ def reports_of(user, team, *, q=None, author=None, project=None):
     )
 
 
+def editable_by(user, team, limit=50):
+    """The team's reports `user` may edit (theirs, or any for an admin), newest first, in one query."""
+    if not user.is_authenticated:
+        return []
+    reports = policy.permitted(user, "report:edit", Report.objects.filter(team=team))
+    return list(reports.order_by("-updated_at", "-id")[:limit])
+
+
 def report_by_id(team, report_id):
     found = list(Report.objects.select_related("author", "project", "team").filter(team=team, pk=report_id)[:1])
     return found[0] if found else None

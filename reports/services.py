@@ -14,7 +14,8 @@ from accounts.models import User
 from experiments.models import Project
 from teams import policy
 from teams.models import Team
-from teamsite.errors import Conflict
+from core.errors import Conflict
+from core.models import SiteSettings
 
 from .models import Comment, Follow, Report, ReportVisibility, Revision, Star
 
@@ -45,7 +46,13 @@ def _clean(title, body, visibility, project, team):
 
 
 @transaction.atomic
-def report_create(*, team: Team, author: User, title: str, body: str = "", visibility: str = "draft", project: Project | None = None) -> Report:
+def report_create(*, actor: User, team: Team, title: str, body: str = "", visibility: str = "draft", project: Project | None = None) -> Report:
+    """Write a report: report:create in the team, or in the project it is about (outsiders: open projects)."""
+    if project is not None and project.team_id == team.pk:
+        policy.require(actor, "report:create", project)
+    else:
+        policy.require(actor, "report:create", team)
+    author = actor
     body = normalize_newlines(body)
     title = _clean(title, body, visibility, project, team)
     now = timezone.now()
@@ -53,7 +60,7 @@ def report_create(*, team: Team, author: User, title: str, body: str = "", visib
         team=team, project=project, author=author, title=title, body=body or "", visibility=visibility, created_at=now, updated_at=now
     )
     Revision.objects.create(report=report, number=1, title=title, body=report.body, visibility=visibility, author=author, created_at=now)
-    policy.grant_report_author(author, report)
+    policy.grant_owner(author, report)
     Follow.objects.get_or_create(report=report, user=author)  # authors hear about comments on their reports
     return report
 
@@ -61,6 +68,7 @@ def report_create(*, team: Team, author: User, title: str, body: str = "", visib
 @transaction.atomic
 def report_save(*, report: Report, actor: User, base_revision: int, title=None, body=None, visibility=None) -> Report:
     """Save a new revision. A save based on an older revision is refused (409) and changes nothing."""
+    policy.require(actor, "report:edit", report)
     body = normalize_newlines(body)
     current = Report.objects.select_for_update().get(pk=report.pk)
     if base_revision != current.revision:
@@ -89,12 +97,25 @@ def report_save(*, report: Report, actor: User, base_revision: int, title=None, 
     return current
 
 
-def report_delete(*, report: Report) -> None:
+def report_delete(*, actor: User, report: Report) -> None:
+    policy.require(actor, "report:delete", report)
     report.delete()
 
 
+def chart_add(*, actor: User, report: Report, project: Project, panel: dict, run_ids: list[str]) -> Report:
+    """"Add to report": append a workspace panel to a report as a live chart block."""
+    policy.require(actor, "run:view", project)
+    block = (
+        f"\n\n```chart\nruns: {', '.join(f'{project.name}/{run_id}' for run_id in run_ids)}\n"
+        f"keys: {', '.join(panel['keys'])}\nx: {panel['x']}\nsmoothing: {panel['smoothing']}\nlog: {str(panel['log_y']).lower()}\n```\n"
+    )
+    return report_save(actor=actor, report=report, base_revision=report.revision, body=report.body.rstrip() + block)
+
+
 @transaction.atomic
-def comment_add(*, report: Report, author: User, body: str) -> Comment:
+def comment_add(*, actor: User, report: Report, body: str) -> Comment:
+    policy.require(actor, "report:comment", report)
+    author = actor
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": ["Write something before posting."]})
@@ -106,16 +127,19 @@ def comment_add(*, report: Report, author: User, body: str) -> Comment:
     return comment
 
 
-def comment_delete(*, comment: Comment) -> None:
+def comment_delete(*, actor: User, comment: Comment) -> None:
+    policy.require(actor, "comment:delete", comment)
     comment.delete()
 
 
-def follow_set(*, report: Report, user: User, on: bool) -> None:
-    _mark(Follow, report=report, user=user, on=on)
+def follow_set(*, actor: User, report: Report, on: bool) -> None:
+    policy.require(actor, "report:follow", report)
+    _mark(Follow, report=report, user=actor, on=on)
 
 
-def star_set(*, report: Report, user: User, on: bool) -> None:
-    _mark(Star, report=report, user=user, on=on)
+def star_set(*, actor: User, report: Report, on: bool) -> None:
+    policy.require(actor, "report:follow", report)
+    _mark(Star, report=report, user=actor, on=on)
 
 
 def _mark(model, *, report, user, on):
@@ -147,8 +171,6 @@ def unsubscribe_by_token(token: str) -> Report | None:
 
 def notify_followers(*, report: Report, actor: User, event: str, comment: Comment | None = None) -> int:
     """Email each follower who may still read the report, once per event, never the actor."""
-    from teamsite.models import SiteSettings
-
     site = SiteSettings.current().site_name
     base = getattr(settings, "SITE_URL", "").rstrip("/")
     sent = 0

@@ -18,4 +18,5 @@ urlpatterns = [
     path("<ts_slug:team>/reports/<int:report_id>/follow/", views.toggle, {"what": "follow"}, name="report-follow"),
     path("<ts_slug:team>/reports/<int:report_id>/star/", views.toggle, {"what": "star"}, name="report-star"),
     path("<ts_slug:team>/reports/<int:report_id>/badge.svg", views.badge, name="report-badge"),
+    path("<ts_slug:team>/<ts_slug:project>/panels/to-report/", views.panel_to_report, name="project-panel-to-report"),
 ]

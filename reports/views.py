@@ -4,19 +4,19 @@ revisions and diffs), edit with stale-save protection, badge, unsubscribe."""
 import difflib
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from experiments import selectors as experiment_selectors
-from experiments.views import render_badge
+from core.badges import render_badge
 from teams import policy
 from teams.selectors import team_or_404
-from teamsite.auth import require_signed_in
-from teamsite.errors import Conflict
-from teamsite.forms import add_service_errors
-from teamsite.markdown import render_markdown
+from core.auth import require_signed_in
+from core.errors import Conflict
+from core.forms import add_service_errors
+from core.markdown import render_markdown
 
 from . import selectors, services
 from .forms import CommentForm, ReportForm
@@ -35,7 +35,7 @@ def _report(request, team_slug, report_id):
 
 
 def _projects_for(request, team):
-    return [p for p in experiment_selectors.projects_of(request.user, team)]
+    return list(experiment_selectors.projects_of(request.user, team))
 
 
 def report_list(request, team):
@@ -49,7 +49,7 @@ def report_list(request, team):
         "author": author,
         "project": project,
         "filtered": bool(q or author or project),
-        "can_create": policy.can_create_report(request.user, team),
+        "can_create": policy.can(request.user, "report:create", team),
         "projects": _projects_for(request, team),
     }
     return render(request, "reports/list.html", context)
@@ -58,22 +58,23 @@ def report_list(request, team):
 def report_new(request, team):
     team = team_or_404(team)
     require_signed_in(request)
-    team_wide = policy.can_create_report(request.user, team)
+    team_wide = policy.can(request.user, "report:create", team)
     # outsiders may write about the team's open projects, and only about those
-    projects = [p for p in _projects_for(request, team) if team_wide or policy.can_create_report(request.user, team, p)]
-    if not team_wide and not projects:
-        policy.team_access(request.user, team).require("report:create")
+    projects = _projects_for(request, team)
+    if not team_wide:
+        allowed = {p.pk for p in policy.permitted(request.user, "report:create", experiment_selectors.projects_of(request.user, team))}
+        projects = [p for p in projects if p.pk in allowed]
+        if not projects:
+            policy.require(request.user, "report:create", team)
     form = ReportForm(request.POST or None, projects=projects, project_required=not team_wide)
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
             project = next((p for p in projects if p.name == form.cleaned_data["project"]), None)
-            if not policy.can_create_report(request.user, team, project):
-                policy.team_access(request.user, team).require("report:create")
             try:
                 report = services.report_create(
-                    team=team, author=request.user, title=form.cleaned_data["title"], body=form.cleaned_data["body"],
+                    actor=request.user, team=team, title=form.cleaned_data["title"], body=form.cleaned_data["body"],
                     visibility=form.cleaned_data["visibility"], project=project,
                 )
             except ValidationError as exc:
@@ -140,7 +141,7 @@ def _comments_context(request, report, access, form=None):
     comments = list(selectors.comments_of(report))
     for comment in comments:
         comment.html = render_markdown(comment.body)
-        comment.deletable = request.user.is_authenticated and (comment.author_id == request.user.pk or access.can("report:delete_any"))
+        comment.deletable = access.can_delete_comment(comment)
     return {"report": report, "access": access, "comments": comments, "comment_form": form or CommentForm()}
 
 
@@ -151,8 +152,7 @@ def _diff(before, after, before_label, after_label):
 
 def report_edit(request, team, report_id):
     report, access = _report(request, team, report_id)
-    require_signed_in(request)
-    access.require_edit()
+    access.require("report:edit")
     projects = _projects_for(request, report.team)
     initial = {"title": report.title, "body": report.body, "visibility": report.visibility,
                "project": report.project.name if report.project_id else "", "base_revision": report.revision}
@@ -182,10 +182,8 @@ def report_edit(request, team, report_id):
 
 @require_POST
 def report_delete(request, team, report_id):
-    report, access = _report(request, team, report_id)
-    require_signed_in(request)
-    access.require_delete()
-    services.report_delete(report=report)
+    report, _ = _report(request, team, report_id)
+    services.report_delete(actor=request.user, report=report)
     messages.success(request, f"The report “{report.title}” was deleted.")
     return redirect("reports", team=report.team.slug)
 
@@ -193,12 +191,12 @@ def report_delete(request, team, report_id):
 @require_POST
 def comment_add(request, team, report_id):
     report, access = _report(request, team, report_id)
-    require_signed_in(request)
-    access.require("report:comment")
     form = CommentForm(request.POST)
-    if form.is_valid():
+    if not form.is_valid():
+        access.require("report:comment")  # a bad form from someone who may not comment: 403
+    else:
         try:
-            services.comment_add(report=report, author=request.user, body=form.cleaned_data["body"])
+            services.comment_add(actor=request.user, report=report, body=form.cleaned_data["body"])
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -216,9 +214,7 @@ def comment_delete(request, team, report_id, comment_id):
     report, access = _report(request, team, report_id)
     require_signed_in(request)
     comment = get_object_or_404(Comment, report=report, pk=comment_id)
-    if not (comment.author_id == request.user.pk or access.can("report:delete_any")):
-        raise PermissionDenied("Only a comment's author or a team admin may delete it.")
-    services.comment_delete(comment=comment)
+    services.comment_delete(actor=request.user, comment=comment)
     if request.htmx:
         return render(request, "reports/detail.html#comments", _comments_context(request, report, access))
     return redirect(f"/{report.team.slug}/reports/{report.pk}/#comments")
@@ -227,10 +223,8 @@ def comment_delete(request, team, report_id, comment_id):
 @require_POST
 def toggle(request, team, report_id, what):
     report, access = _report(request, team, report_id)
-    require_signed_in(request)
-    access.require("report:follow")
     on = request.POST.get("on") == "1"
-    (services.follow_set if what == "follow" else services.star_set)(report=report, user=request.user, on=on)
+    (services.follow_set if what == "follow" else services.star_set)(actor=request.user, report=report, on=on)
     if request.htmx:
         return render(request, "reports/detail.html#actions", _actions_context(request, report, access))
     return redirect("report", team=report.team.slug, report_id=report.pk)
@@ -250,3 +244,27 @@ def badge(request, team, report_id):
     response = HttpResponse(render_badge("teamsite", report.title), content_type="image/svg+xml")
     response["Cache-Control"] = "max-age=300"
     return response
+
+
+@require_POST
+def panel_to_report(request, team, project):
+    """"Add to report" on a workspace panel: append it to a report the person may edit, as a live chart block."""
+    team = team_or_404(team)
+    project = experiment_selectors.project_by_name(team, project)
+    if project is None or not policy.can_see(request.user, project):
+        raise Http404("No such project.")
+    require_signed_in(request)
+    try:
+        index = int(request.POST.get("index", -1))
+        panel = project.panels[index] if index >= 0 else None
+    except (ValueError, IndexError):
+        panel = None
+    report_id = request.POST.get("report") or ""
+    report = selectors.report_by_id(team, report_id) if report_id.isdigit() else None
+    if panel is None or report is None:
+        messages.error(request, "Choose a chart and a report.")
+        return redirect("project", team=team.slug, project=project.name)
+    runs = [run.run_id for run in experiment_selectors.runs_of(project)[: experiment_selectors.CHARTED_BY_DEFAULT]]
+    services.chart_add(actor=request.user, report=report, project=project, panel=panel, run_ids=runs)
+    messages.success(request, f"The chart was added to “{report.title}”.")
+    return redirect("report", team=team.slug, report_id=report.pk)

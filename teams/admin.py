@@ -3,7 +3,8 @@ from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
 from . import roles
-from .models import CustomRole, Invitation, Membership, Organization, OrganizationMember, ServiceAccount, Team
+from . import services
+from .models import AuditEvent, CustomRole, Invitation, Membership, Organization, OrganizationMember, ServiceAccount, Team
 
 
 class OrganizationMemberInline(admin.TabularInline):
@@ -43,15 +44,16 @@ class TeamAdmin(GuardedModelAdmin):
     list_select_related = ["organization"]
     inlines = [MembershipInline]
 
+    def delete_model(self, request, obj):
+        services.team_delete(actor=request.user, team=obj)
 
-@admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
-    """Read-only here: /<team>/settings/members/ changes roles under the team's rules."""
+    def delete_queryset(self, request, queryset):
+        for team in queryset:
+            services.team_delete(actor=request.user, team=team)
 
-    list_display = ["user", "team", "role", "custom_role", "registry_admin", "created_at"]
-    list_filter = ["role", "registry_admin", "team"]
-    search_fields = ["user__username", "user__email", "team__slug"]
-    list_select_related = ["user", "team", "custom_role"]
+
+class ReadOnly:
+    """Shown in the admin, changed only by the services (which keep their rules and the audit log)."""
 
     def has_add_permission(self, request):
         return False
@@ -61,6 +63,17 @@ class MembershipAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Membership)
+class MembershipAdmin(ReadOnly, admin.ModelAdmin):
+    """Read-only here: /<team>/settings/members/ changes roles under the team's rules."""
+
+    list_display = ["user", "team", "role", "custom_role", "registry_admin", "created_at"]
+    list_filter = ["role", "registry_admin", "team"]
+    search_fields = ["user__username", "user__email", "team__slug"]
+    list_select_related = ["user", "team", "custom_role"]
+
 
 
 @admin.register(Invitation)
@@ -103,6 +116,25 @@ class ServiceAccountAdmin(admin.ModelAdmin):
     search_fields = ["name", "user__username", "team__slug"]
     list_select_related = ["user", "team", "created_by"]
     readonly_fields = ["user", "team", "created_by", "created_at", "revoked_at"]
+    actions = ["revoke"]
 
     def has_add_permission(self, request):
         return False  # created on the team's service accounts page, which shows the key once
+
+    @admin.action(description="Revoke the selected service accounts (their keys die, what they logged stays)")
+    def revoke(self, request, queryset):
+        accounts = [account for account in queryset.select_related("team", "user") if not account.revoked_at]
+        for account in accounts:
+            services.service_account_revoke(actor=request.user, account=account)
+        self.message_user(request, f"{len(accounts)} service account(s) revoked.")
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnly, admin.ModelAdmin):
+    """The audit log, read-only: records are written by the services that make each change."""
+
+    list_display = ["at", "team_slug", "actor_name", "action", "target"]
+    list_filter = ["action", "team"]
+    search_fields = ["actor_name", "target", "team_slug"]
+    date_hierarchy = "at"
+

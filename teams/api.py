@@ -7,13 +7,12 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from accounts.selectors import user_or_404
-from teamsite.api_auth import optional_auth
-from teamsite.errors import Conflict
-from teamsite.markdown import render_markdown
-from teamsite.pagination import paginate
+from accounts.api_auth import optional_auth
+from core.errors import Conflict
+from core.markdown import render_markdown
+from core.pagination import paginate
 
 from . import policy, selectors, services
-from .forms import clean_links
 from .models import CustomRole, Invitation, Organization, ServiceAccount
 
 router = Router(tags=["teams"])
@@ -139,6 +138,13 @@ def _org(slug):
     return get_object_or_404(Organization, slug=slug)
 
 
+def _member(actor, team, username):
+    """A member, for callers who may see the team's members (404 for an unknown name)."""
+    policy.require(actor, "team:view", team)
+    membership = selectors.members_of(team).filter(user__username=username).first()
+    if membership is None:
+        raise Http404(f"{username} is not a member of {team.name}.")
+    return membership
 
 
 # --- Organizations ----------------------------------------------------------------
@@ -146,16 +152,15 @@ def _org(slug):
 
 @router.post("/organizations", response={201: dict}, summary="Create an organization (system admins)")
 def organization_create(request, payload: OrganizationIn):
-    policy.require(request.auth, "system:create_organization")
-    org = services.organization_create(slug=payload.slug, name=payload.name)
+    org = services.organization_create(actor=request.auth, slug=payload.slug, name=payload.name)
     return Status(201, _org_out(org))
 
 
 @router.put("/organizations/{org}/members/{username}", response=dict, summary="Set a person's organization role")
 def org_member_set(request, org: str, username: str, payload: OrgMemberIn):
     organization = _org(org)
-    policy.require(request.auth, "org:manage_members", organization)
-    member = services.org_member_set(organization=organization, user=user_or_404(username), role=payload.role)
+    policy.require(request.auth, "org:manage_members", organization)  # before saying whether the person exists
+    member = services.org_member_set(actor=request.auth, organization=organization, user=user_or_404(username), role=payload.role)
     return {"username": member.user.username, "role": member.role}
 
 
@@ -168,10 +173,8 @@ def custom_role_list(request, org: str):
 
 @router.post("/organizations/{org}/roles", response={201: dict}, summary="Create a custom role (organization admins)")
 def custom_role_create(request, org: str, payload: CustomRoleIn):
-    organization = _org(org)
-    policy.require(request.auth, "org:manage_roles", organization)
     role = services.custom_role_create(
-        organization=organization, name=payload.name, base=payload.base, scopes=payload.scopes
+        actor=request.auth, organization=_org(org), name=payload.name, base=payload.base, scopes=payload.scopes
     )
     return Status(201, _role_out(role))
 
@@ -179,16 +182,14 @@ def custom_role_create(request, org: str, payload: CustomRoleIn):
 @router.delete("/organizations/{org}/roles/{name}", response={204: None}, summary="Delete an unused custom role")
 def custom_role_delete(request, org: str, name: str):
     organization = _org(org)
-    policy.require(request.auth, "org:manage_roles", organization)
-    services.custom_role_delete(role=get_object_or_404(CustomRole, organization=organization, name=name))
+    policy.require(request.auth, "org:manage_roles", organization)  # before saying whether the role exists
+    services.custom_role_delete(actor=request.auth, role=get_object_or_404(CustomRole, organization=organization, name=name))
     return Status(204, None)
 
 
 @router.post("/organizations/{org}/teams", response={201: dict}, summary="Create a team; the caller becomes its admin")
 def team_create(request, org: str, payload: TeamIn):
-    organization = _org(org)
-    policy.require(request.auth, "org:create_team", organization)
-    team = services.team_create(organization=organization, slug=payload.slug, name=payload.name, creator=request.auth)
+    team = services.team_create(actor=request.auth, organization=_org(org), slug=payload.slug, name=payload.name)
     return Status(201, _team_out(team, policy.team_access(request.auth, team)))
 
 
@@ -204,22 +205,14 @@ def team_detail(request, team: str):
 @router.patch("/teams/{team}", response=dict, summary="Change a team's settings")
 def team_update(request, team: str, payload: TeamPatch):
     found = selectors.team_or_404(team)
-    access = policy.team_access(request.auth, found)
-    access.require("team:manage")
-    changes = payload.dict(exclude_unset=True)
-    if "links" in changes:
-        changes["links"] = clean_links(changes["links"] or [])
-    if changes.get("name") is None:
-        changes.pop("name", None)
-    services.team_update(team=found, **{k: v for k, v in changes.items() if v is not None})
-    return _team_out(found, access)
+    changes = {key: value for key, value in payload.dict(exclude_unset=True).items() if value is not None}
+    services.team_update(actor=request.auth, team=found, **changes)
+    return _team_out(found, policy.team_access(request.auth, found))
 
 
 @router.delete("/teams/{team}", response={204: None}, summary="Delete a team (system admins)")
 def team_delete(request, team: str):
-    found = selectors.team_or_404(team)
-    policy.require(request.auth, "system:delete_team", found)
-    services.team_delete(team=found)
+    services.team_delete(actor=request.auth, team=selectors.team_or_404(team))
     return Status(204, None)
 
 
@@ -229,46 +222,34 @@ def team_delete(request, team: str):
 @router.get("/teams/{team}/members", summary="The team's members and their roles")
 def member_list(request, team: str):
     found = selectors.team_or_404(team)
-    policy.team_access(request.auth, found).require("team:view")
+    policy.require(request.auth, "team:view", found)
     return paginate(request, selectors.members_of(found), _member_out, default_limit=200)
 
 
 @router.put("/teams/{team}/members/{username}", response=dict, summary="Add a member or change a role")
 def member_set(request, team: str, username: str, payload: MemberIn):
     found = selectors.team_or_404(team)
-    access = policy.team_access(request.auth, found)
     user = user_or_404(username)
     membership = selectors.members_of(found).filter(user=user).first()
     if membership is None:
-        access.require("team:invite")
         if not payload.role:
+            policy.require(request.auth, "team:invite", found)
             raise ValidationError({"role": ["Give the new member a role: admin, member, viewer or a custom role."]})
-        access.require_may_grant(services.resolve_role(found, payload.role).scopes)
-        if payload.registry_admin:
-            access.require("registry:manage_admins")
-        membership = services.member_add(team=found, user=user, role=payload.role, registry_admin=bool(payload.registry_admin))
-        return _member_out(membership)
-    changes_role = payload.role is not None and payload.role != membership.role_name
-    changes_flag = payload.registry_admin is not None and payload.registry_admin != membership.registry_admin
-    if changes_role or not changes_flag:
-        access.require("team:manage")  # also for a request that changes nothing: it answers with the member
-    if changes_flag:
-        access.require("registry:manage_admins")
-    membership = services.member_change_role(
-        membership=membership, role=payload.role, registry_admin=payload.registry_admin
-    )
+        membership = services.member_add(
+            actor=request.auth, team=found, user=user, role=payload.role, registry_admin=bool(payload.registry_admin)
+        )
+    else:
+        membership = services.member_change_role(
+            actor=request.auth, membership=membership, role=payload.role, registry_admin=payload.registry_admin
+        )
     return _member_out(membership)
 
 
 @router.delete("/teams/{team}/members/{username}", response={204: None}, summary="Remove a member; what they made stays")
 def member_remove(request, team: str, username: str):
     found = selectors.team_or_404(team)
-    access = policy.team_access(request.auth, found)
-    access.require("team:remove_member")
-    membership = selectors.members_of(found).filter(user__username=username).first()
-    if membership is None:
-        raise Http404(f"{username} is not a member of {found.name}.")
-    services.member_remove(membership=membership)
+    policy.require(request.auth, "team:remove_member", found)  # before saying whether the person is a member
+    services.member_remove(actor=request.auth, membership=_member(request.auth, found, username))
     return Status(204, None)
 
 
@@ -278,18 +259,15 @@ def member_remove(request, team: str, username: str):
 @router.get("/teams/{team}/invitations", summary="Pending invitations")
 def invitation_list(request, team: str):
     found = selectors.team_or_404(team)
-    policy.team_access(request.auth, found).require("team:invite")
+    policy.require(request.auth, "team:invite", found)
     return paginate(request, selectors.pending_invitations(found), _invitation_out)
 
 
 @router.post("/teams/{team}/invitations", response={201: dict}, summary="Invite someone by email")
 def invitation_create(request, team: str, payload: InvitationIn):
-    found = selectors.team_or_404(team)
-    access = policy.team_access(request.auth, found)
-    access.require("team:invite")
-    access.require_may_grant(services.resolve_role(found, payload.role).scopes)
     created = services.member_invite(
-        team=found, email=payload.email, role=payload.role, invited_by=request.auth, base_url=request.build_absolute_uri("/")
+        actor=request.auth, team=selectors.team_or_404(team), email=payload.email, role=payload.role,
+        base_url=request.build_absolute_uri("/"),
     )
     return Status(201, _invitation_out(created.invitation, created.accept_url))
 
@@ -297,8 +275,8 @@ def invitation_create(request, team: str, payload: InvitationIn):
 @router.delete("/teams/{team}/invitations/{invitation_id}", response={204: None}, summary="Revoke an invitation")
 def invitation_revoke(request, team: str, invitation_id: int):
     found = selectors.team_or_404(team)
-    policy.team_access(request.auth, found).require("team:invite")
-    services.invitation_revoke(invitation=get_object_or_404(Invitation, team=found, pk=invitation_id))
+    policy.require(request.auth, "team:invite", found)  # before saying whether the invitation exists
+    services.invitation_revoke(actor=request.auth, invitation=get_object_or_404(Invitation, team=found, pk=invitation_id))
     return Status(204, None)
 
 
@@ -312,7 +290,7 @@ def invitation_accept(request, token: str):
         raise Conflict(problem.message)
     if problem:
         raise PermissionDenied(problem.message)
-    membership = services.invitation_accept(invitation=invitation, user=request.auth)
+    membership = services.invitation_accept(actor=request.auth, invitation=invitation)
     return {"team": membership.team.slug, "role": membership.role_name}
 
 
@@ -322,22 +300,41 @@ def invitation_accept(request, token: str):
 @router.get("/teams/{team}/service-accounts", summary="The team's service accounts")
 def service_account_list(request, team: str):
     found = selectors.team_or_404(team)
-    policy.team_access(request.auth, found).require("team:manage")
+    policy.require(request.auth, "team:manage", found)
     return paginate(request, selectors.service_accounts_of(found), _service_account_out)
 
 
 @router.post("/teams/{team}/service-accounts", response={201: dict}, summary="Create a service account; its key is shown once")
 def service_account_create(request, team: str, payload: ServiceAccountIn):
-    found = selectors.team_or_404(team)
-    policy.team_access(request.auth, found).require("team:manage")
-    created = services.service_account_create(team=found, name=payload.name, created_by=request.auth)
+    created = services.service_account_create(actor=request.auth, team=selectors.team_or_404(team), name=payload.name)
     return Status(201, {**_service_account_out(created.service_account), "key": created.key})
 
 
 @router.delete("/teams/{team}/service-accounts/{username}", response={204: None}, summary="Revoke a service account")
 def service_account_revoke(request, team: str, username: str):
     found = selectors.team_or_404(team)
-    policy.team_access(request.auth, found).require("team:manage")
+    policy.require(request.auth, "team:manage", found)  # before saying whether the account exists
     account = get_object_or_404(ServiceAccount, team=found, user__username=username, revoked_at__isnull=True)
-    services.service_account_revoke(account=account)
+    services.service_account_revoke(actor=request.auth, account=account)
     return Status(204, None)
+
+
+# --- The audit log ------------------------------------------------------------------------
+
+
+def _audit_out(event):
+    return {
+        "id": event.pk,
+        "at": event.at.isoformat(),
+        "actor": event.actor_name or None,
+        "action": event.action,
+        "target": event.target,
+        "detail": event.detail,
+    }
+
+
+@router.get("/teams/{team}/audit", summary="The team's audit log (team:manage)")
+def audit_list(request, team: str, action: str = "", actor: str = ""):
+    found = selectors.team_or_404(team)
+    policy.require(request.auth, "team:manage", found)
+    return paginate(request, selectors.audit_events(found, action=action or None, actor=actor or None), _audit_out)

@@ -4,6 +4,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
+from . import roles
+from .models import AuditEvent
+
 MAX_LINKS = 10
 
 
@@ -43,29 +46,6 @@ class TeamCreateForm(forms.Form):
             self.fields["organization"].initial = organizations.first()
 
 
-class TeamGeneralForm(forms.Form):
-    name = forms.CharField(max_length=100)
-    intro = forms.CharField(
-        required=False,
-        strip=False,
-        max_length=50_000,
-        widget=forms.Textarea(attrs={"rows": 10, "class": "editor"}),
-        help_text="Markdown, shown to visitors on the team page. Badges work: [![label](https://img.shields.io/...)](https://...).",
-    )
-    links = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        label="External links",
-        help_text="One per line, in the order to show: “Label | https://…”, or just the address.",
-    )
-
-
-class TeamAvatarForm(forms.Form):
-    avatar = forms.FileField(help_text="PNG, JPEG, WebP or GIF; at most 4 MB and 4096x4096 pixels.")
-
-
-
-
 class InviteForm(forms.Form):
     email = forms.EmailField(label="Email address", max_length=254)
     role = forms.ChoiceField()
@@ -75,7 +55,7 @@ class InviteForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = role_choices(team)
-        self.fields["role"].initial = "member"
+        self.fields["role"].initial = roles.DEFAULT_INVITE_ROLE
 
 
 class AddMemberForm(forms.Form):
@@ -93,7 +73,7 @@ class AddMemberForm(forms.Form):
         ).order_by("username")
         self.fields["user"].label_from_instance = lambda user: f"{user.shown_name} ({user.username})"
         self.fields["role"].choices = role_choices(team)
-        self.fields["role"].initial = "member"
+        self.fields["role"].initial = roles.DEFAULT_INVITE_ROLE
 
 
 class ServiceAccountForm(forms.Form):
@@ -103,9 +83,9 @@ class ServiceAccountForm(forms.Form):
 class CustomRoleForm(forms.Form):
     name = forms.CharField(max_length=64, help_text="Letters, digits, dots, dashes, underscores, such as “reviewer”.")
     base = forms.ChoiceField(
-        choices=[("viewer", "View-only"), ("member", "Member")],
+        choices=[(key, roles.role(key).name) for key in roles.CUSTOM_ROLE_BASES],
         widget=forms.RadioSelect,
-        initial="viewer",
+        initial=roles.CUSTOM_ROLE_BASES[0],
         help_text="Everything the base role may do, this role may do too.",
     )
     scopes = forms.MultipleChoiceField(
@@ -113,10 +93,8 @@ class CustomRoleForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from .roles import SCOPES
-
         super().__init__(*args, **kwargs)
-        self.fields["scopes"].choices = [(scope, f"{scope}: {text}") for scope, text in SCOPES.items()]
+        self.fields["scopes"].choices = [(scope, f"{scope}: {text}") for scope, text in roles.SCOPES.items()]
 
 
 class SiteSettingsForm(forms.Form):
@@ -128,3 +106,12 @@ class SiteSettingsForm(forms.Form):
         label="Allowed email domains",
         help_text="One per line, such as example.org. Empty: any domain. Invited people may always sign up.",
     )
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.ChoiceField(required=False, choices=[("", "Every action"), *AuditEvent.ACTIONS])
+    actor = forms.ChoiceField(required=False, label="Person")
+
+    def __init__(self, *args, actors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["actor"].choices = [("", "Anyone"), *[(name, name) for name in actors]]

@@ -40,7 +40,7 @@ class Organization(models.Model):
 
 
 class OrganizationMember(models.Model):
-    ADMIN, MEMBER = "admin", "member"
+    ADMIN, MEMBER = roles.ORG_ADMIN, roles.ORG_MEMBER
     ROLE_CHOICES = [(ADMIN, "Organization admin"), (MEMBER, "Member")]
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
@@ -144,6 +144,11 @@ class Membership(models.Model):
             scopes = scopes | roles.REGISTRY_SCOPES
         return scopes
 
+    @property
+    def is_admin(self):
+        """A team admin by the role table (custom roles never are)."""
+        return not self.custom_role_id and roles.role(self.role).admin
+
 
 class InvitationQuerySet(models.QuerySet):
     def pending(self):
@@ -205,20 +210,46 @@ class ServiceAccount(models.Model):
         return f"{self.name} ({self.team})"
 
 
-class ShowcaseItem(models.Model):
-    """A report or project the team's admins chose to show on its profile, in their order."""
+class AuditEvent(models.Model):
+    """One administrative change: who did what to whom, with what it was before and after.
 
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="showcase")
-    report = models.ForeignKey("reports.Report", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    project = models.ForeignKey("experiments.Project", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    position = models.PositiveIntegerField(default=0)
+    Written by the service that makes the change, in its transaction; never
+    changed afterwards. The names are copied so that the record outlives the
+    people, teams and objects it names.
+    """
+
+    ACTIONS = [
+        ("member.added", "Member added"),
+        ("member.removed", "Member removed"),
+        ("member.role_changed", "Role changed"),
+        ("registry.admin_changed", "Registry admin changed"),
+        ("registry.protected_aliases_changed", "Protected aliases changed"),
+        ("invitation.created", "Invitation created"),
+        ("invitation.revoked", "Invitation revoked"),
+        ("project.visibility_changed", "Project visibility changed"),
+        ("project.deleted", "Project deleted"),
+        ("service_account.created", "Service account created"),
+        ("service_account.revoked", "Service account revoked"),
+        ("api_key.created", "API key created"),
+        ("api_key.revoked", "API key revoked"),
+        ("team.settings_changed", "Team settings changed"),
+        ("storage.changed", "Storage changed"),
+        ("webhook.changed", "Webhook changed"),
+        ("export.created", "Export created"),
+    ]
+
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events")
+    team_slug = models.CharField(max_length=64, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_name = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=64, choices=ACTIONS)
+    target = models.CharField(max_length=255, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["position", "id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=(models.Q(report__isnull=False) & models.Q(project__isnull=True))
-                | (models.Q(report__isnull=True) & models.Q(project__isnull=False)),
-                name="showcase_one_thing",
-            )
-        ]
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["team", "-at"]), models.Index(fields=["team", "action", "-at"])]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name or 'the site'} {self.action} {self.target}"

@@ -1,7 +1,10 @@
-"""The one role table: every scope of spec/permissions.md, and the built-in roles.
+"""The one role table: every scope of spec/permissions.md, and who holds it.
 
-Declared once, in order of power (Sentry's SENTRY_ROLES). Custom roles are a
-base role from this table plus extra scopes, stored in the database.
+Declared once, in order of power (Sentry's SENTRY_ROLES): the team roles, the
+organization roles, the system scopes, and the audiences of public and open
+projects. Custom roles are a base role from this table plus extra scopes,
+stored in the database. Nothing outside this module compares a role's name:
+code asks for a scope, or for a trait of the role declared here.
 """
 
 from dataclasses import dataclass
@@ -129,23 +132,77 @@ class Role:
     description: str
     scopes: frozenset
     assignable: bool = True  # service is given by creating a service account, never chosen
+    # A team admin: sees every restricted project and every draft, and counts for
+    # "the last admin of a team cannot be removed or demoted".
+    admin: bool = False
+    # May be a registry admin (the flag on a membership); view-only members may not.
+    may_be_registry_admin: bool = True
 
+
+VIEWER, MEMBER, ADMIN, SERVICE = "viewer", "member", "admin", "service"
 
 ROLES = (
-    Role("viewer", "View-only", "Looks, follows and comments; never changes anything.", frozenset(VIEWER_SCOPES)),
-    Role("member", "Member", "Logs runs, writes reports, edits and deletes what they made.", frozenset(MEMBER_SCOPES)),
-    Role("admin", "Admin", "Manages the team, its members and everything in it.", frozenset(ADMIN_SCOPES)),
-    Role("service", "Service", "A bot account used only through API keys.", SERVICE_SCOPES, assignable=False),
+    Role(VIEWER, "View-only", "Looks, follows and comments; never changes anything.", frozenset(VIEWER_SCOPES), may_be_registry_admin=False),
+    Role(MEMBER, "Member", "Logs runs, writes reports, edits and deletes what they made.", frozenset(MEMBER_SCOPES)),
+    Role(ADMIN, "Admin", "Manages the team, its members and everything in it.", frozenset(ADMIN_SCOPES), admin=True),
+    Role(SERVICE, "Service", "A bot account used only through API keys.", SERVICE_SCOPES, assignable=False),
 )
 ROLES_BY_KEY = {role.key: role for role in ROLES}
-CUSTOM_ROLE_BASES = ("viewer", "member")
-
-assert all(scope in SCOPES for role in ROLES for scope in role.scopes)
+ASSIGNABLE = tuple(role.key for role in ROLES if role.assignable)  # in the order pages offer them
+ADMIN_ROLES = frozenset(role.key for role in ROLES if role.admin)
+CUSTOM_ROLE_BASES = (VIEWER, MEMBER)
+DEFAULT_INVITE_ROLE = MEMBER
 
 
 def role(key: str) -> Role:
     return ROLES_BY_KEY[key]
 
 
+def roles_with(scope: str) -> list[str]:
+    """The built-in roles that hold `scope`."""
+    return [r.key for r in ROLES if scope in r.scopes]
+
+
 def unknown_scopes(scopes) -> list[str]:
     return sorted(set(scopes) - set(SCOPES))
+
+
+# --- Organizations ---------------------------------------------------------------
+
+ORG_SCOPES = {
+    "org:view": "See the organization and its custom roles",
+    "org:create_team": "Create teams in the organization",
+    "org:manage_roles": "Create and delete custom roles",
+    "org:manage_members": "Make people organization admins or members",
+}
+ORG_ADMIN, ORG_MEMBER = "admin", "member"
+ORG_ROLES = {
+    ORG_ADMIN: frozenset(ORG_SCOPES),
+    ORG_MEMBER: frozenset({"org:view"}),
+}
+
+# --- The site ------------------------------------------------------------------------
+
+SYSTEM_SCOPES = {
+    "system:manage": "Change the system settings",
+    "system:create_organization": "Create organizations",
+    "system:create_user": "Create accounts for other people",
+    "system:delete_team": "Delete teams",
+}
+
+ALL_SCOPES = frozenset(SCOPES) | frozenset(ORG_SCOPES) | frozenset(SYSTEM_SCOPES)
+
+# --- Audiences of public and open projects (spec/permissions.md, "Project visibility") -------
+
+# What anyone who can see a public or open project may do there: the viewer's
+# scopes that make sense outside the team (on a report, following and
+# commenting also need an account).
+VISITOR_SCOPES = frozenset({"run:view", "report:view", "report:follow", "report:comment", "artifact:view"})
+# Open projects also take runs (and reports) from any signed-in user, and runs
+# from any service account of another team.
+OPEN_PROJECT_SCOPES = frozenset({"run:log", "run:delete_own", "run:stop_own", "report:create"})
+OPEN_PROJECT_SERVICE_SCOPES = frozenset({"run:log", "run:delete_own", "run:stop_own"})
+REPORT_VISITOR_SCOPES = frozenset({"report:view", "report:follow", "report:comment"})
+
+assert all(scope in SCOPES for r in ROLES for scope in r.scopes)
+assert VISITOR_SCOPES <= VIEWER_SCOPES | {"artifact:view"} and OPEN_PROJECT_SCOPES <= MEMBER_SCOPES

@@ -3,8 +3,8 @@
 from django.db.models import Count, Q
 from django.http import Http404
 
-from . import policy
-from .models import CustomRole, Invitation, Membership, Organization, OrganizationMember, ServiceAccount, Team
+from . import policy, roles
+from .models import AuditEvent, CustomRole, Invitation, Membership, Organization, OrganizationMember, ServiceAccount, Team
 
 
 def team_by_slug(slug: str) -> Team | None:
@@ -40,7 +40,7 @@ def people_of(team: Team):
 
 
 def admin_count(team: Team) -> int:
-    return Membership.objects.filter(team=team, role="admin").count()
+    return Membership.objects.filter(team=team, role__in=roles.ADMIN_ROLES, custom_role__isnull=True).count()
 
 
 def pending_invitations(team: Team):
@@ -67,7 +67,7 @@ def org_members_not_in_team(team: Team):
 
 def role_choices(team: Team) -> list[tuple[str, str]]:
     """(value, label) pairs for role selects: built-in roles then the organization's custom roles."""
-    choices = [("viewer", "View-only"), ("member", "Member"), ("admin", "Admin")]
+    choices = [(key, roles.role(key).name) for key in roles.ASSIGNABLE]
     choices += [(role.name, f"{role.name} (custom, {role.base}+)") for role in CustomRole.objects.filter(organization_id=team.organization_id)]
     return choices
 
@@ -83,46 +83,15 @@ def admin_teams(user):
     return [m.team for m in teams_of(user) if "team:invite" in m.scopes]
 
 
-def profile(team, user):
-    """What /<team>/ shows `user`: showcase in the admins' order, most active projects, counts.
-
-    A fixed number of queries however many projects and reports the team has.
-    """
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from experiments.models import Project
-    from reports.models import Report
-
-    from .models import ShowcaseItem
-
-    readable_reports = policy.visible(user, Report.objects.filter(team=team)).values("pk")
-    visible_projects = policy.visible(user, Project.objects.filter(team=team)).values("pk")
-    showcase = list(
-        ShowcaseItem.objects.filter(team=team)
-        .filter(Q(report__in=readable_reports) | Q(project__in=visible_projects))
-        .select_related("report", "report__author", "project")
-        .order_by("position", "id")
-    )
-    since = timezone.now() - timedelta(days=30)
-    active = list(
-        Project.objects.filter(pk__in=visible_projects)
-        .annotate(recent_runs=Count("runs", filter=Q(runs__created_at__gte=since)))
-        .filter(recent_runs__gt=0)
-        .order_by("-recent_runs", "name")[:6]
-    )
-    return {"showcase": showcase, "active_projects": active}
+def audit_events(team: Team, *, action: str | None = None, actor: str | None = None):
+    """The team's audit log, newest first, filtered by action and by the person who acted."""
+    events = AuditEvent.objects.filter(team=team)
+    if action:
+        events = events.filter(action=action)
+    if actor:
+        events = events.filter(actor_name=actor)
+    return events.order_by("-at", "-id")
 
 
-def showcase_for_admins(team):
-    """Every showcased item with whether visitors can still see it (a private one is marked, not hidden)."""
-    from .models import ShowcaseItem
-
-    items = list(ShowcaseItem.objects.filter(team=team).select_related("report", "project").order_by("position", "id"))
-    for item in items:
-        if item.report_id:
-            item.public = item.report.visibility == "public"
-        else:
-            item.public = item.project.visibility in ("public", "open")
-    return items
+def audit_actors(team: Team) -> list[str]:
+    return list(AuditEvent.objects.filter(team=team).exclude(actor_name="").values_list("actor_name", flat=True).distinct().order_by("actor_name"))

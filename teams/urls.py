@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import views
+from . import site_views, views
 
 
 class SlugConverter:
@@ -16,23 +16,19 @@ class SlugConverter:
 register_converter(SlugConverter, "ts_slug")
 
 # Fixed words first; team slugs live at the site root (spec/pages.md), so the
-# team routes are included last in teamsite/urls.py.
+# team routes come after them in teamsite/urls.py (the profile, general settings
+# and privacy pages belong to the apps that compose them: profiles, experiments).
 site_urlpatterns = [
     path("teams/new/", views.team_create, name="team-new"),
     path("teams/invite/", views.invite_entry, name="invite-entry"),
     path("invitations/<str:token>/", views.invitation_page, name="invitation"),
-    path("orgs/<ts_slug:org>/roles/", views.org_roles, name="org-roles"),
-    path("orgs/<ts_slug:org>/roles/<ts_slug:name>/delete/", views.org_role_delete, name="org-role-delete"),
-    path("system/settings/", views.system_settings, name="system-settings"),
+    path("orgs/<ts_slug:org>/roles/", site_views.org_roles, name="org-roles"),
+    path("orgs/<ts_slug:org>/roles/<ts_slug:name>/delete/", site_views.org_role_delete, name="org-role-delete"),
+    path("system/settings/", site_views.system_settings, name="system-settings"),
 ]
 
 team_urlpatterns = [
-    path("<ts_slug:team>/", views.team_home, name="team-home"),
-    path("<ts_slug:team>/settings/", views.settings_general, name="team-settings"),
-    path("<ts_slug:team>/settings/avatar/", views.team_avatar, name="team-avatar"),
-    path("<ts_slug:team>/settings/intro-preview/", views.intro_preview, name="team-intro-preview"),
-    path("<ts_slug:team>/settings/showcase/", views.showcase_edit, name="team-showcase"),
-    path("<ts_slug:team>/settings/privacy/", views.settings_privacy, name="team-settings-privacy"),
+    path("<ts_slug:team>/settings/audit/", views.settings_audit, name="team-settings-audit"),
     path("<ts_slug:team>/settings/members/", views.settings_members, name="team-settings-members"),
     path("<ts_slug:team>/settings/members/invite/", views.member_invite, name="team-member-invite"),
     path("<ts_slug:team>/settings/members/add/", views.member_add, name="team-member-add"),

@@ -13,11 +13,13 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from accounts.api import router as accounts_router
 from experiments.api import router as experiments_router
+from experiments.api_data import router as run_data_router
 from reports.api import router as reports_router
 from teams.api import router as teams_router
+from teams.api_identity import router as identity_router
 
-from .api_auth import KeyOrSession
-from .errors import Conflict, TooLarge
+from accounts.api_auth import KeyOrSession
+from core.errors import Conflict, TooLarge
 
 STATUS_CODES = {
     400: "invalid",
@@ -46,9 +48,11 @@ api = NinjaAPI(
     auth=KeyOrSession(),
     urls_namespace="api",
 )
+api.add_router("", identity_router)
 api.add_router("", accounts_router)
 api.add_router("", teams_router)
 api.add_router("", experiments_router)
+api.add_router("", run_data_router)
 api.add_router("", reports_router)
 
 

@@ -13,6 +13,7 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.services import user_create
+from profiles import services as profile_services
 from teams import services as team_services
 
 DEMO_PASSWORD = "teamsite-demo"
@@ -40,12 +41,12 @@ def load_demo():
         person.save(update_fields=["display_name"])
         people[username] = person
 
-    org = team_services.organization_create(slug="demo-org", name="Demo Organization", admin=people["ada"])
-    team = team_services.team_create(organization=org, slug="demo-lab", name="Demo Lab", creator=people["ada"])
+    org = team_services.organization_create(actor=operator, slug="demo-org", name="Demo Organization", admin=people["ada"])
+    team = team_services.team_create(actor=people["ada"], organization=org, slug="demo-lab", name="Demo Lab")
     for username, role in (("max", "member"), ("vera", "viewer")):
-        team_services.org_member_set(organization=org, user=people[username], role="member")
-        team_services.member_add(team=team, user=people[username], role=role)
-    bot = team_services.service_account_create(team=team, name="nightly-training", created_by=people["ada"])
+        team_services.org_member_set(actor=people["ada"], organization=org, user=people[username], role="member")
+        team_services.member_add(actor=people["ada"], team=team, user=people[username], role=role)
+    bot = team_services.service_account_create(actor=people["ada"], team=team, name="nightly-training")
     _demo_experiments(team, people, bot.service_account.user)
 
 
@@ -82,39 +83,39 @@ def _demo_experiments(team, people, bot):
 
     projects = {
         "mnist": experiment_services.project_create(
-            team=team, name="mnist", creator=people["ada"], description="Digit classifiers: the team's warm-up benchmark."
+            actor=people["ada"], team=team, name="mnist", description="Digit classifiers: the team's warm-up benchmark."
         ),
         "cifar10": experiment_services.project_create(
-            team=team, name="cifar10", creator=people["max"], description="Image classification on CIFAR-10.", visibility="public"
+            actor=people["max"], team=team, name="cifar10", description="Image classification on CIFAR-10.", visibility="public"
         ),
     }
     for n, (project, name, creator, config, state) in enumerate(RUN_PLANS):
         run = experiment_services.run_create(
-            project=projects[project], actor=people[creator], name=name, config=config,
+            actor=people[creator], project=projects[project], name=name, config=config,
             tags=["demo", config["arch"]], group="sweep-1" if project == "mnist" else "", job_type="train", host="gpu-box-1",
         )
         steps = 300 if state != "failed" else 120
         rows = _curves(config, steps, seed=n)
         for offset in range(0, len(rows), 1000):
-            experiment_services.history_append(run=run, rows=rows[offset : offset + 1000])
+            experiment_services.history_append(actor=run.logged_by, run=run, rows=rows[offset : offset + 1000])
         system = [
             {"step": i, "ts": rows[0]["ts"] + i * 15, "values": {"cpu": 55 + 30 * math.sin(i / 5), "memory": 40 + i * 0.1, "gpu.0.util": 80 + 10 * math.cos(i / 3)}}
             for i in range(40)
         ]
-        experiment_services.history_append(run=run, rows=system, kind="system")
-        experiment_services.logs_append(run=run, lines=[f"epoch {e}: loss {rows[min(len(rows) - 1, e * 30)]['values']['loss']:.3f}" for e in range(10)])
+        experiment_services.history_append(actor=run.logged_by, run=run, rows=system, kind="system")
+        experiment_services.logs_append(actor=run.logged_by, run=run, lines=[f"epoch {e}: loss {rows[min(len(rows) - 1, e * 30)]['values']['loss']:.3f}" for e in range(10)])
         best = max(row["values"]["acc"] for row in rows)
         if state != "running":
-            experiment_services.run_update(run=run, state=state, summary={"best_acc": round(best, 4)})
+            experiment_services.run_update(actor=run.logged_by, run=run, state=state, summary={"best_acc": round(best, 4)})
             _backdate(run, hours=30 - 4 * n, minutes=12 + 7 * n)
-    nightly = experiment_services.run_create(project=projects["mnist"], actor=bot, username="max", name="nightly-2026-11-25", config=RUN_PLANS[0][3], tags=["nightly"], job_type="train")
-    experiment_services.history_append(run=nightly, rows=_curves(RUN_PLANS[0][3], 200, seed=99))
-    experiment_services.run_update(run=nightly, state="finished")
+    nightly = experiment_services.run_create(actor=bot, project=projects["mnist"], username="max", name="nightly-2026-11-25", config=RUN_PLANS[0][3], tags=["nightly"], job_type="train")
+    experiment_services.history_append(actor=bot, run=nightly, rows=_curves(RUN_PLANS[0][3], 200, seed=99))
+    experiment_services.run_update(actor=bot, run=nightly, state="finished")
     _backdate(nightly, hours=9, minutes=25)
 
     _demo_report(team, people, projects["mnist"])
     architecture = ContentFile(b"conv(32) -> conv(64) -> dense(128) -> dense(10)\n", name="summary.txt")
-    experiment_services.file_save(run=nightly, path="model/summary.txt", upload=architecture)
+    experiment_services.files_save(actor=bot, run=nightly, files={"model/summary.txt": architecture})
 
 
 SIGN_INS = [
@@ -169,26 +170,27 @@ run = ts.init(project="mnist", config={{"lr": 0.01}})
 
 [^1]: Both runs used the same seed and batch size.
 """
-    report = report_services.report_create(team=team, author=people["ada"], title="Learning rate on MNIST", body=body, visibility="public", project=None)
-    report_services.comment_add(report=report, author=people["max"], body="Nice. Shall I try **0.003** with a warm-up?")
-    report_services.star_set(report=report, user=people["vera"], on=True)
-    report_services.follow_set(report=report, user=people["vera"], on=True)
-    _demo_profile(team, report)
+    report = report_services.report_create(actor=people["ada"], team=team, title="Learning rate on MNIST", body=body, visibility="public", project=None)
+    report_services.comment_add(actor=people["max"], report=report, body="Nice. Shall I try **0.003** with a warm-up?")
+    report_services.star_set(actor=people["vera"], report=report, on=True)
+    report_services.follow_set(actor=people["vera"], report=report, on=True)
+    _demo_profile(team, report, people["ada"])
 
 
-def _demo_profile(team, report):
+def _demo_profile(team, report, ada):
     intro = """We are a small lab training vision models on modest hardware, and we publish what we learn.
 
 [![Follow us](https://img.shields.io/badge/follow-demo--lab-4f46e5)](https://example.org/demo-lab) ![runs](/demo-lab/cifar10/badge.svg)
 
 Start with our learning-rate report, or browse **cifar10**, our public benchmark."""
     team_services.team_update(
+        actor=ada,
         team=team,
         intro=intro,
         links=[{"label": "Lab website", "url": "https://example.org/demo-lab"}, {"label": "Our paper", "url": "https://example.org/papers/lr-2026.pdf"}],
     )
-    team_services.showcase_add(team=team, report=report)
-    team_services.showcase_add(team=team, project=team.projects.get(name="cifar10"))
+    profile_services.showcase_add(actor=ada, team=team, report=report)
+    profile_services.showcase_add(actor=ada, team=team, project=team.projects.get(name="cifar10"))
 
 
 def _backdate(run, *, hours, minutes):

@@ -53,6 +53,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 SITE_NAME = env("SITE_NAME", "teamsite")
+# A running run without a heartbeat for this long is shown, then stored, as crashed.
+RUN_CRASH_AFTER_SECONDS = int(env("RUN_CRASH_AFTER_SECONDS", "600"))
 # The address people reach the site at, for links in emails sent outside a request.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 # Invite-only sites turn open sign-up off; invitations still work.
@@ -75,11 +77,13 @@ INSTALLED_APPS = [
     "template_partials",
     "ninja",
     "csp",
+    "core",
     "teamsite",
     "accounts",
     "teams",
     "experiments",
     "reports",
+    "profiles",
 ]
 
 MIDDLEWARE = [
@@ -94,7 +98,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "teamsite.auth.SignInFirstMiddleware",
+    "teams.policy.access.RequestCache",
+    "core.auth.SignInFirstMiddleware",
 ]
 
 ROOT_URLCONF = "teamsite.urls"
@@ -110,8 +115,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "teamsite.context_processors.site",
-                "teamsite.context_processors.navigation",
+                "core.context_processors.site",
+                "teams.context_processors.navigation",
             ],
         },
     },
@@ -161,7 +166,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 
-ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+ACCOUNT_ADAPTER = "teams.adapters.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
@@ -270,4 +275,4 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
-FORM_RENDERER = "teamsite.forms.FormRenderer"
+FORM_RENDERER = "core.forms.FormRenderer"

@@ -6,6 +6,7 @@ from django.views.static import serve
 from accounts import views as account_views
 from teams.urls import site_urlpatterns as team_site_urls
 from experiments.urls import urlpatterns as experiments_urlpatterns
+from profiles.urls import urlpatterns as profiles_urlpatterns
 from reports.urls import urlpatterns as reports_urlpatterns
 from teams.urls import team_urlpatterns
 
@@ -34,5 +35,6 @@ if not settings.AWS_STORAGE_BUCKET_NAME:
     urlpatterns += [re_path(r"^media/(?P<path>avatars/.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
 
 urlpatterns += team_urlpatterns  # last: a team's slug sits at the site root
+urlpatterns += profiles_urlpatterns  # /<team>/ and /<team>/settings/
 urlpatterns += reports_urlpatterns
 urlpatterns += experiments_urlpatterns  # and a project's name under it

@@ -24,7 +24,7 @@ def user(*, username=None, email=None, password=PASSWORD, verified=True, **field
 
 def api_key(owner, name="test key"):
     """Returns the full key string."""
-    return api_key_create(user=owner, name=name).key
+    return api_key_create(actor=owner, name=name).key
 
 
 class ApiClient:

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from accounts.services import avatar_set
-from teamsite.images import avatar_from_bytes
+from core.images import avatar_from_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -104,19 +104,19 @@ class TestProcessing:
 class TestService:
     def test_set_stores_both_sizes_and_replaces_the_old_files(self, user, django_capture_on_commit_callbacks):
         with django_capture_on_commit_callbacks(execute=True):
-            avatar_set(user=user, upload=upload(image_bytes()))
+            avatar_set(actor=user, upload=upload(image_bytes()))
         first = (user.avatar_large.name, user.avatar_small.name)
         storage = user.avatar_large.storage
         assert all(storage.exists(name) for name in first)
         with django_capture_on_commit_callbacks(execute=True):
-            avatar_set(user=user, upload=upload(image_bytes(color=(0, 0, 255))))
+            avatar_set(actor=user, upload=upload(image_bytes(color=(0, 0, 255))))
         assert not any(storage.exists(name) for name in first)
         assert storage.exists(user.avatar_large.name)
 
     def test_too_many_bytes_is_refused_without_reading(self, user):
         big = upload(b"\x89PNG" + b"0" * (4 * 1024 * 1024 + 1))
         with pytest.raises(ValidationError, match="at most 4 MB"):
-            avatar_set(user=user, upload=big)
+            avatar_set(actor=user, upload=big)
         user.refresh_from_db()
         assert not user.avatar_large
 

@@ -14,6 +14,7 @@ from teams import services
 from teams.models import CustomRole, ServiceAccount, Team
 from tests import factories
 from tests.browser.conftest import sign_in
+from teams.policy import SYSTEM
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,11 +23,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def setup_org(admin):
-    return services.organization_create(slug="acme", name="Acme", admin=admin)
+    return services.organization_create(actor=SYSTEM, slug="acme", name="Acme", admin=admin)
 
 
 def setup_team(admin):
-    return services.team_create(organization=setup_org(admin), slug="vision", name="Vision", creator=admin)
+    return services.team_create(organization=setup_org(admin), slug="vision", name="Vision", actor=SYSTEM, admin=admin)
 
 
 def mark_document(page):
@@ -162,7 +163,7 @@ def test_system_admin_renames_the_site_and_gets_domain_errors(page, live_server)
         "Not an email domain: not a domain. Write one per line, like example.org."
     )
     expect(brand).to_have_text("Acme Lab Tracker")  # the refused save changed nothing
-    from teamsite.models import SiteSettings
+    from core.models import SiteSettings
 
     SiteSettings.forget()
     assert SiteSettings.current().allowed_signup_domains == ""

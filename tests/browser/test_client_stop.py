@@ -20,6 +20,7 @@ from experiments.models import Run
 from teams import services as team_services
 from tests import factories
 from tests.client.conftest import ENV, settle, wait_for
+from teams.policy import SYSTEM
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -61,11 +62,11 @@ def test_stop_from_the_browser_ends_the_client_run_as_stopped(page, live_server,
     for name in ENV:
         monkeypatch.delenv(name, raising=False)
     alice = factories.user(username="alice")
-    org = team_services.organization_create(slug="acme", name="Acme", admin=alice)
-    team = team_services.team_create(organization=org, slug="vision", name="Vision", creator=alice)
+    org = team_services.organization_create(actor=SYSTEM, slug="acme", name="Acme", admin=alice)
+    team = team_services.team_create(organization=org, slug="vision", name="Vision", actor=SYSTEM, admin=alice)
     bob = factories.user(username="bob")
-    team_services.org_member_set(organization=org, user=bob, role="member")
-    team_services.member_add(team=team, user=bob, role="member")
+    team_services.org_member_set(actor=SYSTEM, organization=org, user=bob, role="member")
+    team_services.member_add(actor=SYSTEM, team=team, user=bob, role="member")
     key = factories.api_key(bob)
 
     called = []

@@ -17,6 +17,7 @@ from experiments.models import Project, Run
 from teams import services as team_services
 from tests import factories
 from tests.browser.conftest import sign_in
+from teams.policy import SYSTEM
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,8 +30,8 @@ NAMES = ("alpha-run", "beta-run", "gamma-run")
 
 def add_member(team, username, role="member"):
     person = factories.user(username=username)
-    team_services.org_member_set(organization=team.organization, user=person, role="member")
-    team_services.member_add(team=team, user=person, role=role)
+    team_services.org_member_set(actor=SYSTEM, organization=team.organization, user=person, role="member")
+    team_services.member_add(actor=SYSTEM, team=team, user=person, role=role)
     return person
 
 
@@ -38,15 +39,15 @@ def setup_world():
     """Team `vision`: alice (admin), bob (member), vera (viewer); project `mnist`
     with bob's three runs that logged loss and acc."""
     alice = factories.user(username="alice")
-    org = team_services.organization_create(slug="acme", name="Acme", admin=alice)
-    team = team_services.team_create(organization=org, slug="vision", name="Vision", creator=alice)
+    org = team_services.organization_create(actor=SYSTEM, slug="acme", name="Acme", admin=alice)
+    team = team_services.team_create(organization=org, slug="vision", name="Vision", actor=SYSTEM, admin=alice)
     bob = add_member(team, "bob")
     add_member(team, "vera", role="viewer")
-    project = services.project_create(team=team, name="mnist", creator=alice)
+    project = services.project_create(team=team, name="mnist", actor=alice)
     runs = {}
     for n, name in enumerate(NAMES):
         run = services.run_create(project=project, actor=bob, run_id=name.split("-")[0], name=name, config={"lr": 0.01 * (n + 1), "arch": "cnn"})
-        services.history_append(
+        services.history_append(actor=SYSTEM, 
             run=run, rows=[{"step": s, "values": {"loss": (n + 1) / (s + 1), "acc": s / (20 + n)}} for s in range(20)]
         )
         runs[name] = run
@@ -171,7 +172,7 @@ def test_add_and_remove_a_chart(page):
 
 def test_filters_update_the_runs_table_in_place(page):
     _, runs = setup_world()
-    services.run_update(run=runs["beta-run"], state="finished")
+    services.run_update(actor=SYSTEM, run=runs["beta-run"], state="finished")
     sign_in(page, "bob", factories.PASSWORD)
     page.goto(WS)
     expect(runs_table_names(page)).to_have_count(3)
@@ -219,8 +220,8 @@ def test_charts_follow_the_filtered_table(page):
 def test_run_page_tabs_and_stop(page):
     _, runs = setup_world()
     run = runs["alpha-run"]
-    services.logs_append(run=run, lines=["epoch 1: loss 0.9", "epoch 2: loss 0.5", "done training"])
-    services.file_save(run=run, path="model/notes.txt", upload=SimpleUploadedFile("notes.txt", b"best checkpoint"))
+    services.logs_append(actor=SYSTEM, run=run, lines=["epoch 1: loss 0.9", "epoch 2: loss 0.5", "done training"])
+    services.files_save(actor=SYSTEM, run=run, files={"model/notes.txt": SimpleUploadedFile("notes.txt", b"best checkpoint")})
     sign_in(page, "bob", factories.PASSWORD)
     url = f"{WS}runs/{run.run_id}/"
 
@@ -301,7 +302,7 @@ def test_viewer_sees_runs_but_no_actions(page):
 
 def test_anonymous_visitor_sees_public_charts(page):
     project, runs = setup_world()
-    services.project_update(project=project, visibility="public")
+    services.project_update(actor=SYSTEM, project=project, visibility="public")
     response = page.goto(WS)
     assert response.status == 200
     expect_drawn(page, 2)
@@ -316,7 +317,7 @@ def test_anonymous_visitor_sees_public_charts(page):
 
 def test_run_names_are_text_in_chart_legends(page):
     _, runs = setup_world()
-    services.run_update(run=runs["gamma-run"], name='<img src=x onerror="window.__xss=1">gamma')
+    services.run_update(actor=SYSTEM, run=runs["gamma-run"], name='<img src=x onerror="window.__xss=1">gamma')
     sign_in(page, "bob", factories.PASSWORD)
     page.goto(WS)
     expect_drawn(page, 2)

@@ -13,9 +13,11 @@ from playwright.sync_api import expect
 from experiments import services as experiment_services
 from experiments.models import Project
 from reports import services as report_services
+from profiles import services as profile_services
 from teams import services as team_services
 from tests import factories
 from tests.browser.conftest import sign_in
+from teams.policy import SYSTEM
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,8 +43,8 @@ LINKS = [
 
 def add_member(team, username, role="member"):
     person = factories.user(username=username)
-    team_services.org_member_set(organization=team.organization, user=person, role="member")
-    team_services.member_add(team=team, user=person, role=role)
+    team_services.org_member_set(actor=SYSTEM, organization=team.organization, user=person, role="member")
+    team_services.member_add(actor=SYSTEM, team=team, user=person, role=role)
     return person
 
 
@@ -54,28 +56,28 @@ def setup_world():
     findings` (public, showcased) and `Internal notes` (team, showcased).
     """
     alice = factories.user(username="alice", display_name="Alice Admin")
-    org = team_services.organization_create(slug="acme", name="Acme", admin=alice)
-    team = team_services.team_create(organization=org, slug=TEAM, name="Vision", creator=alice)
+    org = team_services.organization_create(actor=SYSTEM, slug="acme", name="Acme", admin=alice)
+    team = team_services.team_create(organization=org, slug=TEAM, name="Vision", actor=SYSTEM, admin=alice)
     bob = add_member(team, "bob")
-    team_services.team_update(team=team, intro=INTRO, links=LINKS)
+    team_services.team_update(actor=SYSTEM, team=team, intro=INTRO, links=LINKS)
 
     public_project = experiment_services.project_create(
-        team=team, name="open-eyes", creator=alice, description="Public detection models", visibility="public"
+        team=team, name="open-eyes", actor=alice, description="Public detection models", visibility="public"
     )
-    hidden_project = experiment_services.project_create(team=team, name="hidden-lab", creator=alice, visibility="team")
-    quiet_project = experiment_services.project_create(team=team, name="quiet-net", creator=alice, visibility="team")
+    hidden_project = experiment_services.project_create(team=team, name="hidden-lab", actor=alice, visibility="team")
+    quiet_project = experiment_services.project_create(team=team, name="quiet-net", actor=alice, visibility="team")
     experiment_services.run_create(project=public_project, actor=alice, run_id="pub-1")
     experiment_services.run_create(project=hidden_project, actor=alice, run_id="hid-1")
 
     public_report = report_services.report_create(
-        team=team, author=alice, title="Public findings", body="We found things.", visibility="public", project=public_project
+        team=team, actor=alice, title="Public findings", body="We found things.", visibility="public", project=public_project
     )
-    team_report = report_services.report_create(team=team, author=alice, title="Internal notes", body="Shh.", visibility="team")
+    team_report = report_services.report_create(team=team, actor=alice, title="Internal notes", body="Shh.", visibility="team")
 
-    team_services.showcase_add(team=team, report=public_report)
-    team_services.showcase_add(team=team, project=public_project)
-    team_services.showcase_add(team=team, project=hidden_project)
-    team_services.showcase_add(team=team, report=team_report)
+    profile_services.showcase_add(actor=SYSTEM, team=team, report=public_report)
+    profile_services.showcase_add(actor=SYSTEM, team=team, project=public_project)
+    profile_services.showcase_add(actor=SYSTEM, team=team, project=hidden_project)
+    profile_services.showcase_add(actor=SYSTEM, team=team, report=team_report)
     return {
         "team": team,
         "alice": alice,
@@ -382,7 +384,7 @@ def test_privacy_visibility_reaches_the_most_active_list(page, browser, live_ser
 def test_keep_projects_inside_lists_public_ones_and_moves_them(page, browser, live_server):
     world = setup_world()
     team = world["team"]
-    experiment_services.project_create(team=team, name="wide-open", creator=world["alice"], visibility="open")
+    experiment_services.project_create(team=team, name="wide-open", actor=world["alice"], visibility="open")
     sign_in(page, "alice", factories.PASSWORD)
     page.goto(PRIVACY)
     expect(page.locator("section[aria-labelledby=inside-heading]")).to_contain_text("Off:")

@@ -18,6 +18,7 @@ from reports.models import Comment, Follow, Report, Star
 from teams import services as team_services
 from tests import factories
 from tests.browser.conftest import sign_in
+from teams.policy import SYSTEM
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,8 +31,8 @@ REPORTS = f"/{TEAM}/reports/"
 
 def add_member(team, username, role="member"):
     person = factories.user(username=username)
-    team_services.org_member_set(organization=team.organization, user=person, role="member")
-    team_services.member_add(team=team, user=person, role=role)
+    team_services.org_member_set(actor=SYSTEM, organization=team.organization, user=person, role="member")
+    team_services.member_add(actor=SYSTEM, team=team, user=person, role=role)
     return person
 
 
@@ -39,23 +40,23 @@ def setup_world():
     """Team `vision`: alice (admin), bob and carol (members), vera (viewer); project
     `mnist` with bob's runs `alpha` and `beta` that logged loss."""
     alice = factories.user(username="alice")
-    org = team_services.organization_create(slug="acme", name="Acme", admin=alice)
-    team = team_services.team_create(organization=org, slug=TEAM, name="Vision", creator=alice)
+    org = team_services.organization_create(actor=SYSTEM, slug="acme", name="Acme", admin=alice)
+    team = team_services.team_create(organization=org, slug=TEAM, name="Vision", actor=SYSTEM, admin=alice)
     people = {
         "alice": alice,
         "bob": add_member(team, "bob"),
         "carol": add_member(team, "carol"),
         "vera": add_member(team, "vera", role="viewer"),
     }
-    project = experiment_services.project_create(team=team, name="mnist", creator=alice)
+    project = experiment_services.project_create(team=team, name="mnist", actor=alice)
     for n, run_id in enumerate(("alpha", "beta")):
         run = experiment_services.run_create(project=project, actor=people["bob"], run_id=run_id, name=f"{run_id}-run")
-        experiment_services.history_append(run=run, rows=[{"step": s, "values": {"loss": (n + 1) / (s + 1)}} for s in range(20)])
+        experiment_services.history_append(actor=SYSTEM, run=run, rows=[{"step": s, "values": {"loss": (n + 1) / (s + 1)}} for s in range(20)])
     return team, project, people
 
 
 def make_report(team, author, *, title="Weekly results", body="Loss went **down**.", visibility="team"):
-    return report_services.report_create(team=team, author=author, title=title, body=body, visibility=visibility)
+    return report_services.report_create(team=team, actor=author, title=title, body=body, visibility=visibility)
 
 
 def report_url(report):
@@ -275,7 +276,7 @@ def test_star_follow_comment_and_delete_in_place(page):
 def test_a_comment_can_be_deleted_only_after_confirming(page):
     team, _, people = setup_world()
     report = make_report(team, people["bob"])
-    report_services.comment_add(report=report, author=people["carol"], body="keep me")
+    report_services.comment_add(report=report, actor=people["carol"], body="keep me")
     sign_in(page, "carol", factories.PASSWORD)
     page.goto(report_url(report))
     page.once("dialog", lambda dialog: dialog.dismiss())
@@ -314,7 +315,7 @@ def test_viewer_can_comment_but_not_edit(page):
 def test_anonymous_visitor_reads_a_public_report(page):
     team, _, people = setup_world()
     report = make_report(team, people["bob"], title="Open results", body="## Findings\n\nPublic **text**.", visibility="public")
-    report_services.comment_add(report=report, author=people["carol"], body="First!")
+    report_services.comment_add(report=report, actor=people["carol"], body="First!")
     response = page.goto(report_url(report))
     assert response.status == 200
     expect(page.get_by_role("heading", name="Open results", level=1)).to_be_visible()
@@ -339,7 +340,7 @@ def test_anonymous_visitor_reads_a_public_report(page):
 
 def test_add_a_workspace_panel_to_a_report(page):
     team, project, people = setup_world()
-    experiment_services.project_panels_save(project=project, panels=[{"keys": ["loss"]}])
+    experiment_services.project_panels_save(actor=SYSTEM, project=project, panels=[{"keys": ["loss"]}])
     make_report(team, people["alice"], title="Someone else's report")
     report = make_report(team, people["bob"], title="Bob's notes", body="Intro text.")
     sign_in(page, "bob", factories.PASSWORD)

@@ -15,6 +15,7 @@ from teams import services
 from teams.models import Invitation, Membership
 from tests import factories
 from tests.browser.conftest import sign_in
+from teams.policy import SYSTEM
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,14 +29,14 @@ ACCEPT_LINK = re.compile(r"https?://[^\s]+/invitations/[^\s]+/")
 
 
 def setup_team(admin):
-    org = services.organization_create(slug="acme", name="Acme", admin=admin)
-    return services.team_create(organization=org, slug="vision", name="Vision", creator=admin)
+    org = services.organization_create(actor=SYSTEM, slug="acme", name="Acme", admin=admin)
+    return services.team_create(organization=org, slug="vision", name="Vision", actor=SYSTEM, admin=admin)
 
 
 def add_member(team, username, role="member", **fields):
     person = factories.user(username=username, **fields)
-    services.org_member_set(organization=team.organization, user=person, role="member")
-    services.member_add(team=team, user=person, role=role)
+    services.org_member_set(actor=SYSTEM, organization=team.organization, user=person, role="member")
+    services.member_add(actor=SYSTEM, team=team, user=person, role=role)
     return person
 
 

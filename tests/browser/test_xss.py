@@ -21,6 +21,7 @@ from teams import services as teams
 from tests import factories
 from tests.browser.conftest import sign_in
 from tests.reports.test_sanitizer import PAYLOADS
+from teams.policy import SYSTEM
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -95,17 +96,17 @@ def chunks(items, size):
 def corpus():
     """A public report, its comments and the team intro, all full of payloads, and a run to chart."""
     alice = factories.user(username="alice")
-    org = teams.organization_create(slug="acme", name="Acme", admin=alice)
-    team = teams.team_create(organization=org, slug="vision", name="Vision", creator=alice)
-    project = experiments.project_create(team=team, name="xss", creator=alice, visibility="public")
+    org = teams.organization_create(actor=SYSTEM, slug="acme", name="Acme", admin=alice)
+    team = teams.team_create(organization=org, slug="vision", name="Vision", actor=SYSTEM, admin=alice)
+    project = experiments.project_create(team=team, name="xss", actor=alice, visibility="public")
     run = experiments.run_create(project=project, actor=alice, run_id="r1", name=HOSTILE_RUN_NAME)
-    experiments.history_append(run=run, rows=[{"step": s, "values": {"loss": 1 / (s + 1), HOSTILE_KEY: s}} for s in range(10)])
+    experiments.history_append(actor=SYSTEM, run=run, rows=[{"step": s, "values": {"loss": 1 / (s + 1), HOSTILE_KEY: s}} for s in range(10)])
     body = "\n\n".join(PAYLOADS)
-    report = reports.report_create(team=team, author=alice, title='"><img src=x onerror=alert(1)> corpus', body=body, visibility="public")
+    report = reports.report_create(team=team, actor=alice, title='"><img src=x onerror=alert(1)> corpus', body=body, visibility="public")
     comments = chunks(PAYLOADS, PER_COMMENT)
     for part in comments:
-        reports.comment_add(report=report, author=alice, body="\n\n".join(part))
-    teams.team_update(team=team, intro=body)
+        reports.comment_add(report=report, actor=alice, body="\n\n".join(part))
+    teams.team_update(actor=SYSTEM, team=team, intro=body)
     return {"report": f"/vision/reports/{report.pk}/", "team": "/vision/", "comments": len(comments)}
 
 

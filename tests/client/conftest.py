@@ -13,6 +13,7 @@ from django.db import OperationalError
 import teamsite_client as ts
 from teams.services import organization_create, team_create
 from tests import factories
+from teams.policy import SYSTEM
 
 ENV = ["TEAMSITE_BASE_URL", "TEAMSITE_API_KEY", "TEAMSITE_TEAM", "TEAMSITE_PROJECT", "TEAMSITE_USERNAME", "TEAMSITE_USER_EMAIL"]
 
@@ -24,8 +25,8 @@ def site(live_server, settings, monkeypatch):
     for name in ENV:
         monkeypatch.delenv(name, raising=False)
     admin = factories.user(username="ada")
-    org = organization_create(slug="acme", name="Acme", admin=admin)
-    team = team_create(organization=org, slug="vision", name="Vision", creator=admin)
+    org = organization_create(actor=SYSTEM, slug="acme", name="Acme", admin=admin)
+    team = team_create(organization=org, slug="vision", name="Vision", actor=admin)
     started = []
 
     def start(**options):

@@ -16,6 +16,7 @@ from teams.services import member_add, org_member_set, service_account_create
 from tests import factories
 
 from .conftest import api_get, dead_url, run_path, settle, wait_for
+from teams.policy import SYSTEM
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -86,7 +87,7 @@ def test_a_summary_value_the_script_sets_wins_over_later_logs(site):
 
 def test_a_run_ended_on_the_server_takes_no_more_data(site):
     run = site.start()
-    settle(lambda: services.run_update(run=server_run(run), state="finished"))
+    settle(lambda: services.run_update(actor=SYSTEM, run=server_run(run), state="finished"))
     with pytest.warns(ts.TeamsiteWarning, match="no longer takes history"):
         run.log({"x": 1})  # the training loop is not told: the sender warns and drops
         assert wait_for(lambda: any("no longer takes history" in message for message in run.warnings), timeout=5)
@@ -150,7 +151,7 @@ def test_stop_requested_from_the_web_page(site):
     called = []
     run = site.start(heartbeat_interval=0.2, on_stop=called.append)
     run.log({"loss": 1.0})
-    settle(lambda: services.run_stop(run=server_run(run)))
+    settle(lambda: services.run_stop(actor=SYSTEM, run=server_run(run)))
     assert wait_for(lambda: called, timeout=10), "on_stop was not called within 10 s"
     assert called == [run]
     assert run.stopped and run.state == "stopped"
@@ -167,7 +168,7 @@ def test_stop_requested_from_the_web_page(site):
 def test_stop_ends_a_with_block_as_stopped(site):
     with pytest.raises(ts.RunStopped):
         with site.start(heartbeat_interval=0.1) as run:
-            settle(lambda: services.run_stop(run=server_run(run)))
+            settle(lambda: services.run_stop(actor=SYSTEM, run=server_run(run)))
             deadline = time.monotonic() + 10
             while time.monotonic() < deadline:
                 run.log({"loss": 1.0})
@@ -271,9 +272,9 @@ def test_console_output_is_captured_and_restored(site):
 
 def test_service_account_runs_are_credited_to_the_named_member(site, monkeypatch):
     person = factories.user(username="grace")
-    org_member_set(organization=site.org, user=person, role="member")
-    member_add(team=site.team, user=person, role="member")
-    bot = service_account_create(team=site.team, name="nightly", created_by=site.admin)
+    org_member_set(actor=SYSTEM, organization=site.org, user=person, role="member")
+    member_add(actor=SYSTEM, team=site.team, user=person, role="member")
+    bot = service_account_create(team=site.team, name="nightly", actor=site.admin)
     monkeypatch.setenv("TEAMSITE_BASE_URL", site.url)
     monkeypatch.setenv("TEAMSITE_API_KEY", bot.key)
     monkeypatch.setenv("TEAMSITE_TEAM", "vision")

@@ -1,7 +1,7 @@
 """One access matrix over every project and run scope (spec/permissions.md).
 
 action x actor x project visibility. Every cell is asserted twice: (a) through the
-policy module (`policy.project_access(...)`, `.can`, `.can_run`, `policy.can`,
+policy module (`policy.project_access(...)`, `.can`, `.can("run:delete", run)`, `policy.can`,
 `policy.visible`), (b) over the JSON API (spec/api.md, "Projects" and "Runs").
 
 The expected answers below are written out by hand from spec/permissions.md
@@ -26,7 +26,8 @@ from django.test import Client
 from experiments import services as experiments
 from experiments.models import LogLine, MetricSeries, Project, Run
 from teams import policy, services
-from tests import factories
+from tests import factories, worlds
+from teams.policy import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -291,9 +292,9 @@ def build_world():
     people["sysadmin"] = factories.user(username="sys-op", is_superuser=True, is_staff=True)
     people["admin"] = factories.user(username="ada-admin")
     people["outsider"] = factories.user(username="otto-outsider")
-    org = services.organization_create(slug="acme", name="Acme")
-    team = services.team_create(organization=org, slug="lab", name="Lab", creator=people["admin"])
-    services.custom_role_create(organization=org, name="logger", base="viewer", scopes=["run:log"])
+    org = services.organization_create(actor=SYSTEM, slug="acme", name="Acme")
+    team = services.team_create(organization=org, slug="lab", name="Lab", actor=SYSTEM, admin=people["admin"])
+    services.custom_role_create(actor=SYSTEM, organization=org, name="logger", base="viewer", scopes=["run:log"])
     for key, username, role in [
         ("viewer", "vera-viewer", "viewer"),
         ("member", "max-member", "member"),
@@ -303,15 +304,15 @@ def build_world():
         ("newcomer", "nia-newcomer", "member"),
     ]:
         person = factories.user(username=username)
-        services.org_member_set(organization=org, user=person, role="member")
-        services.member_add(team=team, user=person, role=role)
+        services.org_member_set(actor=SYSTEM, organization=org, user=person, role="member")
+        services.member_add(actor=SYSTEM, team=team, user=person, role=role)
         people[key] = person
-    bot = services.service_account_create(team=team, name="ci", created_by=people["admin"])
+    bot = services.service_account_create(team=team, name="ci", actor=people["admin"])
     people["service"] = bot.service_account.user
     elsewhere_admin = factories.user(username="eli-elsewhere")
-    other_org = services.organization_create(slug="globex", name="Globex")
-    other_team = services.team_create(organization=other_org, slug="elsewhere", name="Elsewhere", creator=elsewhere_admin)
-    other_bot = services.service_account_create(team=other_team, name="ci", created_by=elsewhere_admin)
+    other_org = services.organization_create(actor=SYSTEM, slug="globex", name="Globex")
+    other_team = services.team_create(organization=other_org, slug="elsewhere", name="Elsewhere", actor=SYSTEM, admin=elsewhere_admin)
+    other_bot = services.service_account_create(team=other_team, name="ci", actor=elsewhere_admin)
     people["other_service"] = other_bot.service_account.user
     people["anonymous"] = AnonymousUser()
     keys = {"service": bot.key, "other_service": other_bot.key}
@@ -319,31 +320,22 @@ def build_world():
         if actor not in keys and actor != "anonymous":
             keys[actor] = factories.api_key(people[actor])
 
-    project = experiments.project_create(team=team, name="vision", creator=people["creator"])
+    project = experiments.project_create(team=team, name="vision", actor=people["creator"])
     other_run = experiments.run_create(project=project, actor=people["bystander"], run_id="others-run")
-    experiments.history_append(run=other_run, rows=[{"step": 0, "values": {"loss": 2.0}}])
-    experiments.logs_append(run=other_run, lines=["hello"])
+    experiments.history_append(actor=SYSTEM, run=other_run, rows=[{"step": 0, "values": {"loss": 2.0}}])
+    experiments.logs_append(actor=SYSTEM, run=other_run, lines=["hello"])
     for actor in ACTORS:
         if actor != "anonymous":
-            # created through the service: "own" is a fact about the run, whoever may log today
-            experiments.run_create(project=project, actor=people[actor], run_id=f"own-{actor}")
+            # "own" is a fact about the run, whoever may log today: viewers and outsiders
+            # cannot start runs, so their runs are made as an import would make them
+            owned = Run.objects.create(project=project, run_id=f"own-{actor}", name=f"own-{actor}", created_by=people[actor], logged_by=people[actor])
+            policy.grant_owner(people[actor], owned)
     return SimpleNamespace(people=people, keys=keys, team=team, project_pk=project.pk)
 
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    from django.db import transaction
-    from django.test import override_settings
-
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-            built = build_world()
-    yield built
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
+    yield from worlds.built_once(django_db_blocker, build_world)
 
 
 def arrange(world, actor, visibility):
@@ -358,9 +350,9 @@ def arrange(world, actor, visibility):
             # grant left behind (say, by someone removed from the team) must count for nothing.
             policy.access_list_add(project, people[actor])
         else:
-            experiments.access_list_set(project=project, user=people[actor], present=True)
+            experiments.access_list_set(actor=SYSTEM, project=project, user=people[actor], present=True)
     if visibility == "restricted_unlisted":
-        experiments.access_list_set(project=project, user=people["bystander"], present=True)
+        experiments.access_list_set(actor=SYSTEM, project=project, user=people["bystander"], present=True)
     own_run = Run.objects.filter(project=project, run_id=f"own-{actor}").first()
     other_run = Run.objects.get(project=project, run_id="others-run")
     names = {
@@ -439,7 +431,7 @@ def test_access(world, action_name, actor, visibility):
         assert policy.can(person, action.scope, w.project) is allowed, "policy.can(project)"
     else:
         run = w.own_run if action.target == "own" and w.own_run else w.other_run
-        assert access.can_run(action.verb, run) is allowed, f"project_access.can_run({action.verb!r})"
+        assert access.can(f"run:{action.verb}", run) is allowed, f"project_access.can(run:{action.verb})"
         if action.target == "own":
             assert policy.can(person, action.scope, run) is allowed, "policy.can(run)"
         else:
@@ -487,17 +479,17 @@ def test_access(world, action_name, actor, visibility):
 def studio(db):
     """Team "studio": an admin, members A and B, a viewer, a service account; an outsider."""
     admin = factories.user(username="sam-studio-admin")
-    org = services.organization_create(slug="studio-org", name="Studio Org")
-    team = services.team_create(organization=org, slug="studio", name="Studio", creator=admin)
+    org = services.organization_create(actor=SYSTEM, slug="studio-org", name="Studio Org")
+    team = services.team_create(organization=org, slug="studio", name="Studio", actor=SYSTEM, admin=admin)
     people = {"admin": admin}
     for key, role in [("a", "member"), ("b", "member"), ("viewer", "viewer")]:
         person = factories.user(username=f"studio-{key}")
-        services.org_member_set(organization=org, user=person, role="member")
-        services.member_add(team=team, user=person, role=role)
+        services.org_member_set(actor=SYSTEM, organization=org, user=person, role="member")
+        services.member_add(actor=SYSTEM, team=team, user=person, role=role)
         people[key] = person
     people["outsider"] = factories.user(username="studio-outsider")
     people["outsider2"] = factories.user(username="studio-outsider-2")
-    bot = services.service_account_create(team=team, name="ci", created_by=admin)
+    bot = services.service_account_create(team=team, name="ci", actor=admin)
     people["service"] = bot.service_account.user
     keys = {"service": bot.key}
 
@@ -529,11 +521,11 @@ def test_own_means_creator_a_run_moved_into_another_members_project(studio):
     # A created the project (and holds project:manage on it), but not the run.
     access_a = policy.project_access(studio.people["a"], project)
     assert access_a.can("project:manage")
-    assert access_a.can_run("delete", run) is False
-    assert access_a.can_run("stop", run) is False
+    assert access_a.can("run:delete", run) is False
+    assert access_a.can("run:stop", run) is False
     assert policy.can(studio.people["a"], "run:delete_own", run) is False
-    assert policy.project_access(studio.people["b"], project).can_run("delete", run) is True
-    assert policy.project_access(studio.people["admin"], project).can_run("delete", run) is True
+    assert policy.project_access(studio.people["b"], project).can("run:delete", run) is True
+    assert policy.project_access(studio.people["admin"], project).can("run:delete", run) is True
 
     refused = a_api.delete(f"{SP}/a-proj/runs/b-run")
     assert refused.status_code == 403
@@ -587,9 +579,9 @@ def test_runs_cannot_be_moved_out_of_a_restricted_project(studio, who):
 )
 def test_a_service_account_logs_into_another_teams_project_only_when_open(studio, visibility, status):
     elsewhere_admin = factories.user(username="far-admin")
-    org = services.organization_create(slug="far-org", name="Far Org")
-    elsewhere = services.team_create(organization=org, slug="far", name="Far", creator=elsewhere_admin)
-    experiments.project_create(team=elsewhere, name="theirs", creator=elsewhere_admin, visibility=visibility)
+    org = services.organization_create(actor=SYSTEM, slug="far-org", name="Far Org")
+    elsewhere = services.team_create(organization=org, slug="far", name="Far", actor=SYSTEM, admin=elsewhere_admin)
+    experiments.project_create(team=elsewhere, name="theirs", actor=elsewhere_admin, visibility=visibility)
 
     response = studio.api("service").post("/api/v1/teams/far/projects/theirs/runs", {"run_id": "bot-run"})
     assert response.status_code == status, response.content
@@ -613,9 +605,9 @@ def test_a_service_account_logs_into_another_teams_project_only_when_open(studio
 
 def test_a_service_account_in_another_teams_open_project_credits_only_that_teams_members(studio):
     far_admin = factories.user(username="far-admin")
-    org = services.organization_create(slug="far-org", name="Far Org")
-    far = services.team_create(organization=org, slug="far", name="Far", creator=far_admin)
-    experiments.project_create(team=far, name="commons", creator=far_admin, visibility="open")
+    org = services.organization_create(actor=SYSTEM, slug="far-org", name="Far Org")
+    far = services.team_create(organization=org, slug="far", name="Far", actor=SYSTEM, admin=far_admin)
+    experiments.project_create(team=far, name="commons", actor=far_admin, visibility="open")
     bot = studio.api("service")
     path = "/api/v1/teams/far/projects/commons/runs"
     # a member of the bot's own team is not a member of the team that owns the project
@@ -635,7 +627,7 @@ def test_a_creator_removed_from_the_team_no_longer_manages_the_project(studio, v
 
     a_api = studio.api("a")
     assert a_api.post(SP, {"name": "shown", "visibility": visibility}).status_code == 201
-    services.member_remove(membership=Membership.objects.get(team=studio.team, user=studio.people["a"]))
+    services.member_remove(actor=SYSTEM, membership=Membership.objects.get(team=studio.team, user=studio.people["a"]))
     project = Project.objects.get(team=studio.team, name="shown")
     assert policy.project_access(studio.people["a"], project).can("project:manage") is False
     refused = a_api.patch(f"{SP}/shown", {"visibility": "team"})

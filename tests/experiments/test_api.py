@@ -18,6 +18,7 @@ from experiments.models import LogLine, MetricSeries, Project, Run, RunFile
 from teams import services as team_services
 from teams.models import Membership
 from tests import factories
+from teams.policy import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -29,19 +30,19 @@ class Lab:
 
     def __init__(self):
         self.admin = factories.user(username="ada-admin")
-        self.org = team_services.organization_create(slug="acme", name="Acme")
-        self.team = team_services.team_create(organization=self.org, slug="lab", name="Lab", creator=self.admin)
+        self.org = team_services.organization_create(actor=SYSTEM, slug="acme", name="Acme")
+        self.team = team_services.team_create(organization=self.org, slug="lab", name="Lab", actor=SYSTEM, admin=self.admin)
         self.alice = self.join("alice", "member")
         self.bob = self.join("bob", "member")
         self.vera = self.join("vera", "viewer")
-        bot = team_services.service_account_create(team=self.team, name="ci", created_by=self.admin)
+        bot = team_services.service_account_create(team=self.team, name="ci", actor=self.admin)
         self.bot = bot.service_account.user
         self._bot_key = bot.key
 
     def join(self, username, role):
         person = factories.user(username=username)
-        team_services.org_member_set(organization=self.org, user=person, role="member")
-        team_services.member_add(team=self.team, user=person, role=role)
+        team_services.org_member_set(actor=SYSTEM, organization=self.org, user=person, role="member")
+        team_services.member_add(actor=SYSTEM, team=self.team, user=person, role=role)
         return person
 
     def api(self, person=None):
@@ -704,7 +705,7 @@ class TestAttribution:
 
 def test_runs_survive_their_creator_leaving_the_team(lab, alice, run):
     alice.post(f"{R}/history", rows((0, 1.0)))
-    team_services.member_remove(membership=Membership.objects.get(team=lab.team, user=lab.alice))
+    team_services.member_remove(actor=SYSTEM, membership=Membership.objects.get(team=lab.team, user=lab.alice))
     admin = lab.api(lab.admin)
     body = admin.get(R)
     assert body.status_code == 200
@@ -724,8 +725,8 @@ class TestColumnForm:
         from teams import services as team_services
 
         owner = factories.user(username="col-owner")
-        org = team_services.organization_create(slug="col-org", name="Col", admin=owner)
-        team_services.team_create(organization=org, slug="col", name="Col", creator=owner)
+        org = team_services.organization_create(actor=SYSTEM, slug="col-org", name="Col", admin=owner)
+        team_services.team_create(organization=org, slug="col", name="Col", actor=SYSTEM, admin=owner)
         api_client.as_user(owner)
         created = api_client.post("/api/v1/teams/col/projects/p/runs", {"name": "c"}).json()
         return f"/api/v1/teams/col/projects/p/runs/{created['run_id']}"

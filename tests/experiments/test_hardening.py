@@ -7,6 +7,7 @@ from experiments import services
 from experiments.models import Project, Run
 from teams import services as team_services
 from tests import factories
+from teams.policy import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -15,18 +16,18 @@ pytestmark = pytest.mark.django_db
 def world(api_client):
     admin = factories.user(username="h-admin")
     member = factories.user(username="h-member")
-    org = team_services.organization_create(slug="h-org", name="H", admin=admin)
-    team = team_services.team_create(organization=org, slug="h", name="H", creator=admin)
-    team_services.org_member_set(organization=org, user=member, role="member")
-    team_services.member_add(team=team, user=member, role="member")
-    other_team = team_services.team_create(organization=org, slug="h2", name="H2", creator=member)
-    project = services.project_create(team=team, name="p", creator=admin, visibility="public")
+    org = team_services.organization_create(actor=SYSTEM, slug="h-org", name="H", admin=admin)
+    team = team_services.team_create(organization=org, slug="h", name="H", actor=SYSTEM, admin=admin)
+    team_services.org_member_set(actor=SYSTEM, organization=org, user=member, role="member")
+    team_services.member_add(actor=SYSTEM, team=team, user=member, role="member")
+    other_team = team_services.team_create(organization=org, slug="h2", name="H2", actor=SYSTEM, admin=member)
+    project = services.project_create(team=team, name="p", actor=admin, visibility="public")
     return {"admin": admin, "member": member, "team": team, "other_team": other_team, "project": project}
 
 
 def test_run_files_are_not_served_from_media(client, world, settings):
-    run = services.run_create(project=services.project_create(team=world["team"], name="secret", creator=world["admin"]), actor=world["admin"])
-    record = services.file_save(run=run, path="weights.txt", upload=SimpleUploadedFile("weights.txt", b"private"))
+    run = services.run_create(project=services.project_create(team=world["team"], name="secret", actor=world["admin"]), actor=world["admin"])
+    [record] = services.files_save(actor=SYSTEM, run=run, files={"weights.txt": SimpleUploadedFile("weights.txt", b"private")})
     assert client.get(f"/media/{record.file.name}").status_code == 404
     assert client.get(f"/h/secret/runs/{run.run_id}/files/weights.txt").status_code == 404  # anonymous, team project
 
@@ -35,7 +36,7 @@ def test_sorting_by_a_summary_key_with_text_values(api_client, world):
     api_client.as_user(world["admin"])
     for n, value in enumerate([0.5, "n/a", 0.9]):
         run = services.run_create(project=world["project"], actor=world["admin"], name=f"r{n}")
-        services.run_update(run=run, summary={"acc": value})
+        services.run_update(actor=SYSTEM, run=run, summary={"acc": value})
     response = api_client.get("/api/v1/teams/h/projects/p/runs?order=-summary.acc")
     assert response.status_code == 200
     assert [r["name"] for r in response.json()["results"]] == ["r2", "r0", "r1"]
@@ -69,7 +70,7 @@ def test_config_filters_take_only_plain_keys(api_client, world, key):
 def test_runs_move_only_within_the_team(api_client, world):
     api_client.as_user(world["member"])
     run = services.run_create(project=world["project"], actor=world["member"])
-    services.project_create(team=world["other_team"], name="mine", creator=world["member"])
+    services.project_create(team=world["other_team"], name="mine", actor=world["member"])
     response = api_client.post(f"/api/v1/teams/h/projects/p/runs/{run.run_id}/move", {"project": "h2/mine"})
     assert response.status_code == 400
     assert Run.objects.get(pk=run.pk).project == world["project"]
@@ -77,10 +78,10 @@ def test_runs_move_only_within_the_team(api_client, world):
 
 def test_a_removed_member_can_no_longer_move_or_manage(api_client, world):
     member = world["member"]
-    project = services.project_create(team=world["team"], name="theirs", creator=member, visibility="public")
+    project = services.project_create(team=world["team"], name="theirs", actor=member, visibility="public")
     run = services.run_create(project=project, actor=member)
-    services.project_create(team=world["team"], name="elsewhere", creator=world["admin"], visibility="public")
-    team_services.member_remove(membership=member.memberships.get(team=world["team"]))
+    services.project_create(team=world["team"], name="elsewhere", actor=world["admin"], visibility="public")
+    team_services.member_remove(actor=SYSTEM, membership=member.memberships.get(team=world["team"]))
     api_client.as_user(member)
     moved = api_client.post(f"/api/v1/teams/h/projects/theirs/runs/{run.run_id}/move", {"project": "elsewhere"})
     assert moved.status_code == 403

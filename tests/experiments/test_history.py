@@ -20,8 +20,9 @@ from experiments import history, selectors
 from experiments import services as experiments
 from experiments.models import HistoryBatch, MetricChunk, MetricSeries, SeriesKind
 from teams import services as team_services
-from teamsite.errors import Conflict, TooLarge
+from core.errors import Conflict, TooLarge
 from tests import factories
+from teams.policy import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -34,9 +35,9 @@ set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "teamsite-hypothesis")
 @pytest.fixture
 def project(db):
     owner = factories.user(username="hilde-history")
-    org = team_services.organization_create(slug="hist-org", name="Hist Org")
-    team = team_services.team_create(organization=org, slug="hist", name="Hist", creator=owner)
-    made = experiments.project_create(team=team, name="curves", creator=owner)
+    org = team_services.organization_create(actor=SYSTEM, slug="hist-org", name="Hist Org")
+    team = team_services.team_create(organization=org, slug="hist", name="Hist", actor=SYSTEM, admin=owner)
+    made = experiments.project_create(team=team, name="curves", actor=owner)
     made.owner = owner
     return made
 
@@ -119,7 +120,7 @@ def points_of(read, key="m"):
 
 class TestAppend:
     def test_one_point(self, run):
-        assert experiments.history_append(run=run, rows=batch([(3, 0.25)])) == 1
+        assert experiments.history_append(actor=SYSTEM, run=run, rows=batch([(3, 0.25)])) == 1
         series = MetricSeries.objects.get(run=run, key="m")
         assert (series.count, series.last_step, series.last_value, series.kind) == (1, 3, 0.25, "history")
         check_layout(run, 1)
@@ -138,11 +139,11 @@ class TestAppend:
         values[total // 3] = math.nan
         values[total // 2] = 1e6 if total > 2 else values[total // 2]
         whole = new_run(project)
-        experiments.history_append(run=whole, rows=batch(list(enumerate(values))))
+        experiments.history_append(actor=SYSTEM, run=whole, rows=batch(list(enumerate(values))))
         pieces = new_run(project)
         start = 0
         for size in splits:
-            experiments.history_append(run=pieces, rows=batch([(i, values[i]) for i in range(start, start + size)]))
+            experiments.history_append(actor=SYSTEM, run=pieces, rows=batch([(i, values[i]) for i in range(start, start + size)]))
             start += size
         check_layout(whole, total)
         check_layout(pieces, total)
@@ -152,7 +153,7 @@ class TestAppend:
 
     def test_several_keys_of_different_lengths_in_one_request(self, run):
         rows = [{"step": step, "values": {"a": float(step), **({"b": -float(step)} if step % 3 == 0 else {})}} for step in range(600)]
-        assert experiments.history_append(run=run, rows=rows) == 600 + 200
+        assert experiments.history_append(actor=SYSTEM, run=run, rows=rows) == 600 + 200
         check_layout(run, 600, key="a")
         check_layout(run, 200, key="b")
         check_pyramid(run, key="a")
@@ -162,58 +163,58 @@ class TestAppend:
         assert read["series"]["b"]["steps"] == list(range(0, 600, 3))
 
     def test_summary_follows_the_last_value_and_nan_is_none(self, run):
-        experiments.history_append(run=run, rows=batch([(0, 1.0), (1, 2.0)]) + batch([(0, 5.0)], key="x"))
+        experiments.history_append(actor=SYSTEM, run=run, rows=batch([(0, 1.0), (1, 2.0)]) + batch([(0, 5.0)], key="x"))
         run.refresh_from_db()
         assert run.summary == {"m": 2.0, "x": 5.0}
-        experiments.history_append(run=run, rows=batch([(2, math.nan)]))
+        experiments.history_append(actor=SYSTEM, run=run, rows=batch([(2, math.nan)]))
         run.refresh_from_db()
         assert run.summary == {"m": None, "x": 5.0}
         series = MetricSeries.objects.get(run=run, key="m")
         assert series.last_step == 2 and series.last_value is None
 
     def test_a_repeated_batch_adds_nothing(self, run):
-        assert experiments.history_append(run=run, rows=batch([(0, 1.0)]), batch_id="b1") == 1
-        assert experiments.history_append(run=run, rows=batch([(1, 1.0)]), batch_id="b1") == 0
+        assert experiments.history_append(actor=SYSTEM, run=run, rows=batch([(0, 1.0)]), batch_id="b1") == 1
+        assert experiments.history_append(actor=SYSTEM, run=run, rows=batch([(1, 1.0)]), batch_id="b1") == 0
         assert MetricSeries.objects.get(run=run).count == 1
         assert HistoryBatch.objects.filter(run=run).count() == 1
-        assert experiments.history_append(run=run, rows=batch([(1, 1.0)], key="cpu"), kind=SeriesKind.SYSTEM, batch_id="b1") == 1
+        assert experiments.history_append(actor=SYSTEM, run=run, rows=batch([(1, 1.0)], key="cpu"), kind=SeriesKind.SYSTEM, batch_id="b1") == 1
 
     def test_too_many_points_write_nothing(self, run):
-        experiments.history_append(run=run, rows=batch([(0, 1.0)]))
+        experiments.history_append(actor=SYSTEM, run=run, rows=batch([(0, 1.0)]))
         with pytest.raises(TooLarge):
-            experiments.history_append(run=run, rows=batch([(step, 1.0) for step in range(1, 10_002)]))
+            experiments.history_append(actor=SYSTEM, run=run, rows=batch([(step, 1.0) for step in range(1, 10_002)]))
         assert MetricSeries.objects.get(run=run).count == 1
-        assert experiments.history_append(run=run, rows=batch([(step, 1.0) for step in range(1, 10_001)])) == 10_000
+        assert experiments.history_append(actor=SYSTEM, run=run, rows=batch([(step, 1.0) for step in range(1, 10_001)])) == 10_000
 
     def test_steps_going_back_write_nothing(self, run):
-        experiments.history_append(run=run, rows=batch([(step, float(step)) for step in range(10)]))
+        experiments.history_append(actor=SYSTEM, run=run, rows=batch([(step, float(step)) for step in range(10)]))
         before = list(MetricChunk.objects.order_by("pk").values_list("level", "seq", "data"))
         with pytest.raises(ValidationError) as caught:
-            experiments.history_append(run=run, rows=batch([(9, 0.0), (8, 0.0)]))
+            experiments.history_append(actor=SYSTEM, run=run, rows=batch([(9, 0.0), (8, 0.0)]))
         assert "m" in str(caught.value)
         with pytest.raises(ValidationError):
-            experiments.history_append(run=run, rows=batch([(5, 0.0)]))
+            experiments.history_append(actor=SYSTEM, run=run, rows=batch([(5, 0.0)]))
         assert list(MetricChunk.objects.order_by("pk").values_list("level", "seq", "data")) == before
         assert MetricSeries.objects.get(run=run).count == 10
 
     def test_strings_and_bools_are_refused(self, run):
         with pytest.raises(ValidationError) as caught:
-            experiments.history_append(run=run, rows=[{"step": 0, "values": {"ok": 1.0, "lr": "high"}}])
+            experiments.history_append(actor=SYSTEM, run=run, rows=[{"step": 0, "values": {"ok": 1.0, "lr": "high"}}])
         assert "lr" in str(caught.value)
         with pytest.raises(ValidationError):
-            experiments.history_append(run=run, rows=[{"step": 0, "values": {"flag": False}}])
+            experiments.history_append(actor=SYSTEM, run=run, rows=[{"step": 0, "values": {"flag": False}}])
         assert not MetricSeries.objects.filter(run=run).exists()
 
     @pytest.mark.parametrize("state", ["finished", "failed", "stopped"])
     def test_a_finished_run_takes_nothing(self, run, state):
-        experiments.run_update(run=run, state=state)
+        experiments.run_update(actor=SYSTEM, run=run, state=state)
         with pytest.raises(Conflict):
-            experiments.history_append(run=run, rows=batch([(0, 1.0)]))
+            experiments.history_append(actor=SYSTEM, run=run, rows=batch([(0, 1.0)]))
         assert not MetricSeries.objects.filter(run=run).exists()
 
     def test_system_metrics_are_a_separate_kind(self, run):
-        experiments.history_append(run=run, rows=batch([(0, 50.0)], key="cpu"), kind=SeriesKind.SYSTEM)
-        experiments.history_append(run=run, rows=batch([(0, 1.0)], key="cpu"))
+        experiments.history_append(actor=SYSTEM, run=run, rows=batch([(0, 50.0)], key="cpu"), kind=SeriesKind.SYSTEM)
+        experiments.history_append(actor=SYSTEM, run=run, rows=batch([(0, 1.0)], key="cpu"))
         assert selectors.history_read(run, kind=SeriesKind.SYSTEM)["series"]["cpu"]["values"] == [50]
         assert selectors.history_read(run)["series"]["cpu"]["values"] == [1]
         run.refresh_from_db()
@@ -225,21 +226,21 @@ class TestAppend:
 
 class TestRead:
     def test_nan_never_wins_a_min_or_a_max(self, run):
-        experiments.history_append(run=run, rows=batch([(0, math.nan), (1, 5.0), (2, math.nan), (3, -3.0), (4, math.nan)]))
+        experiments.history_append(actor=SYSTEM, run=run, rows=batch([(0, math.nan), (1, 5.0), (2, math.nan), (3, -3.0), (4, math.nan)]))
         read = selectors.history_read(run, samples=2)
         assert read["sampled"] is True
         assert points_of(read) == [(1, 5), (3, -3)]
         assert points_of(selectors.history_read(run, samples=0)) == [(0, None), (1, 5), (2, None), (3, -3), (4, None)]
 
     def test_an_all_nan_series_reads_as_nulls(self, run):
-        experiments.history_append(run=run, rows=batch([(step, math.nan) for step in range(100)]))
+        experiments.history_append(actor=SYSTEM, run=run, rows=batch([(step, math.nan) for step in range(100)]))
         check_pyramid(run)
         read = selectors.history_read(run, samples=10)
         assert read["sampled"] is True and 0 < len(read["series"]["m"]["values"]) <= 10
         assert set(read["series"]["m"]["values"]) == {None}
 
     def test_short_series_are_not_sampled(self, run):
-        experiments.history_append(run=run, rows=batch([(step, float(step)) for step in range(50)]))
+        experiments.history_append(actor=SYSTEM, run=run, rows=batch([(step, float(step)) for step in range(50)]))
         for samples in (0, 50, 1000):
             read = selectors.history_read(run, samples=samples)
             assert read["sampled"] is False and read["series"]["m"]["steps"] == list(range(50))
@@ -248,7 +249,7 @@ class TestRead:
     def test_sampled_reads_keep_the_spikes(self, run, samples):
         values = [math.cos(step / 100) for step in range(5000)]
         values[17], values[4000] = 50.0, -50.0
-        experiments.history_append(run=run, rows=batch(list(enumerate(values))))
+        experiments.history_append(actor=SYSTEM, run=run, rows=batch(list(enumerate(values))))
         read = selectors.history_read(run, samples=samples)
         assert read["sampled"] is True and read["total_points"] == {"m": 5000}
         points = points_of(read)
@@ -258,19 +259,19 @@ class TestRead:
         assert all(value == values[step] for step, value in points)  # real points, never averages
 
     def test_samples_one_returns_at_most_one_point(self, run):
-        experiments.history_append(run=run, rows=batch([(0, 1.0), (1, 3.0), (2, 2.0)]))
+        experiments.history_append(actor=SYSTEM, run=run, rows=batch([(0, 1.0), (1, 3.0), (2, 2.0)]))
         assert len(selectors.history_read(run, samples=1)["series"]["m"]["values"]) <= 1
 
     def test_a_sampled_read_uses_the_pyramid_not_the_raw_points(self, run):
         values = [float(step % 97) for step in range(5000)]
         values[2500] = 1000.0
-        experiments.history_append(run=run, rows=batch(list(enumerate(values))))
+        experiments.history_append(actor=SYSTEM, run=run, rows=batch(list(enumerate(values))))
         MetricChunk.objects.filter(series__run=run, level=0).delete()
         points = points_of(selectors.history_read(run, samples=100))
         assert (2500, 1000) in points and len(points) <= 100
 
     def test_keys_filter(self, run):
-        experiments.history_append(run=run, rows=[{"step": 0, "values": {"a": 1, "b": 2, "c": 3}}])
+        experiments.history_append(actor=SYSTEM, run=run, rows=[{"step": 0, "values": {"a": 1, "b": 2, "c": 3}}])
         assert set(selectors.history_read(run, keys=["a", "c"])["series"]) == {"a", "c"}
         assert selectors.history_read(run, keys=["nope"]) == {"series": {}, "total_points": {}, "sampled": False}
 
@@ -278,7 +279,7 @@ class TestRead:
         values = [float(step) for step in range(1500)]
         values[3] = math.nan
         values[4] = math.inf
-        experiments.history_append(run=run, rows=batch(list(enumerate(values))))
+        experiments.history_append(actor=SYSTEM, run=run, rows=batch(list(enumerate(values))))
         lines = "".join(selectors.history_csv_rows(run)).splitlines()
         assert lines[0] == "key,step,ts,value" and len(lines) == 1501
         assert lines[4].split(",")[3] == "nan" and lines[5].split(",")[3] == "inf"
@@ -323,7 +324,7 @@ def batches(draw, min_gap=0):
 
 def check_round_trip(run, sent, samples, *, check_extremes=True):
     for points in sent:
-        assert experiments.history_append(run=run, rows=batch(points)) == len(points)
+        assert experiments.history_append(actor=SYSTEM, run=run, rows=batch(points)) == len(points)
     everything = [point for points in sent for point in points]
     count = len(everything)
     as_json = [(step, None if math.isnan(value) else value) for step, value in everything]

@@ -5,6 +5,7 @@ import pytest
 from experiments import selectors, services
 from teams import services as team_services
 from tests import factories
+from teams.policy import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -12,14 +13,14 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def run():
     owner = factories.user()
-    org = team_services.organization_create(slug="org", name="Org", admin=owner)
-    team = team_services.team_create(organization=org, slug="lab", name="Lab", creator=owner)
-    project = services.project_create(team=team, name="p", creator=owner)
+    org = team_services.organization_create(actor=SYSTEM, slug="org", name="Org", admin=owner)
+    team = team_services.team_create(organization=org, slug="lab", name="Lab", actor=SYSTEM, admin=owner)
+    project = services.project_create(team=team, name="p", actor=owner)
     return services.run_create(project=project, actor=owner)
 
 
 def log(run, step, **values):
-    services.history_append(run=run, rows=[{"step": step, "values": values}])
+    services.history_append(actor=SYSTEM, run=run, rows=[{"step": step, "values": values}])
 
 
 def summary(run):
@@ -35,10 +36,10 @@ def test_last_value_by_default(run):
 
 def test_a_key_the_script_sets_is_not_overwritten_by_logging(run):
     log(run, 0, acc=0.1)
-    services.run_update(run=run, summary={"acc": 0.97, "best_epoch": 3})
+    services.run_update(actor=SYSTEM, run=run, summary={"acc": 0.97, "best_epoch": 3})
     log(run, 1, acc=0.5)
     assert summary(run) == {"acc": 0.97, "best_epoch": 3}
-    services.run_update(run=run, summary={"acc": None})  # unpinned and removed
+    services.run_update(actor=SYSTEM, run=run, summary={"acc": None})  # unpinned and removed
     log(run, 2, acc=0.6)
     assert summary(run)["acc"] == 0.6
 

@@ -19,6 +19,7 @@ from experiments.models import Project, Run, RunState
 from teams import policy
 from teams import services as team_services
 from tests import factories
+from teams.policy import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -31,8 +32,8 @@ WS = "/vision/mnist/"
 
 def add_member(team, username, role="member"):
     person = factories.user(username=username)
-    team_services.org_member_set(organization=team.organization, user=person, role="member")
-    team_services.member_add(team=team, user=person, role=role)
+    team_services.org_member_set(actor=SYSTEM, organization=team.organization, user=person, role="member")
+    team_services.member_add(actor=SYSTEM, team=team, user=person, role=role)
     return person
 
 
@@ -45,7 +46,7 @@ def client_for(user=None):
 
 def history(run, n=10, **extra):
     rows = [{"step": i, "values": {"loss": 1 / (i + 1), "acc": i / n, **extra}} for i in range(n)]
-    services.history_append(run=run, rows=rows)
+    services.history_append(actor=SYSTEM, run=run, rows=rows)
 
 
 @pytest.fixture
@@ -53,8 +54,8 @@ def w(db):
     """A team `vision` with an admin (alice), two members (bob, carol), a viewer
     (vera), an outsider (olga), and the team project `mnist` made by alice."""
     alice = factories.user(username="alice")
-    org = team_services.organization_create(slug="acme", name="Acme", admin=alice)
-    team = team_services.team_create(organization=org, slug="vision", name="Vision", creator=alice)
+    org = team_services.organization_create(actor=SYSTEM, slug="acme", name="Acme", admin=alice)
+    team = team_services.team_create(organization=org, slug="vision", name="Vision", actor=SYSTEM, admin=alice)
     world = SimpleNamespace(
         alice=alice,
         org=org,
@@ -63,7 +64,7 @@ def w(db):
         carol=add_member(team, "carol"),
         vera=add_member(team, "vera", role="viewer"),
         olga=factories.user(username="olga"),
-        project=services.project_create(team=team, name="mnist", creator=alice, description="Digits"),
+        project=services.project_create(team=team, name="mnist", actor=alice, description="Digits"),
     )
     return world
 
@@ -76,7 +77,7 @@ def make_run(w, actor, run_id, *, project=None, state=None, summary=None, **fiel
     if state:
         changes["state"] = state
     if changes:
-        run = services.run_update(run=run, **changes)
+        run = services.run_update(actor=SYSTEM, run=run, **changes)
     return run
 
 
@@ -149,12 +150,12 @@ def test_workspace_fragment_queries_do_not_grow_with_runs(w):
 def test_projects_list_queries_do_not_grow_with_projects(w):
     Project.objects.all().delete()
     for n in range(3):
-        services.project_create(team=w.team, name=f"p{n:03d}", creator=w.carol)
+        services.project_create(team=w.team, name=f"p{n:03d}", actor=w.carol)
     client = client_for(w.bob)  # a member: the visibility filter has its restricted branch
     few, _ = count_queries(client, "/vision/projects/")
     for n in range(3, 300):
         services.project_create(
-            team=w.team, name=f"p{n:03d}", creator=w.carol if n % 2 else w.alice, visibility="restricted" if n % 10 == 0 else "team"
+            team=w.team, name=f"p{n:03d}", actor=w.carol if n % 2 else w.alice, visibility="restricted" if n % 10 == 0 else "team"
         )
     many, response = count_queries(client, "/vision/projects/")
     assert many == few, f"the projects list made {few} queries for 3 projects and {many} for 300"
@@ -166,9 +167,9 @@ def test_projects_list_queries_do_not_grow_with_projects(w):
 def test_run_page_queries_do_not_grow_with_history_keys(w, tab):
     client = client_for(w.bob)
     one = make_run(w, w.bob, "one-key")
-    services.history_append(run=one, rows=[{"step": 0, "values": {"loss": 1.0}}])
+    services.history_append(actor=SYSTEM, run=one, rows=[{"step": 0, "values": {"loss": 1.0}}])
     many_keys = make_run(w, w.bob, "many-keys")
-    services.history_append(run=many_keys, rows=[{"step": s, "values": {f"metric/{k:03d}": k + s for k in range(200)}} for s in range(3)])
+    services.history_append(actor=SYSTEM, run=many_keys, rows=[{"step": s, "values": {f"metric/{k:03d}": k + s for k in range(200)}} for s in range(3)])
     few, _ = count_queries(client, run_path(one) + f"?tab={tab}")
     many, response = count_queries(client, run_path(many_keys) + f"?tab={tab}")
     assert many == few, f"the run page ({tab}) made {few} queries for 1 key and {many} for 200"
@@ -252,9 +253,9 @@ def test_workspace_auto_charts_and_runs(w):
 def rich_run(w):
     run = make_run(w, w.bob, "rich", name="rich-run", config={"lr": 0.01, "arch": "cnn"}, tags=["base"], group="g1", host="gpu-7")
     history(run)
-    services.history_append(run=run, rows=[{"step": 0, "ts": 1_700_000_000, "values": {"cpu": 12.5}}], kind="system")
-    services.logs_append(run=run, lines=[f"log line {n:04d}" for n in range(600)])
-    services.file_save(run=run, path="model/weights.txt", upload=SimpleUploadedFile("weights.txt", b"hello weights"))
+    services.history_append(actor=SYSTEM, run=run, rows=[{"step": 0, "ts": 1_700_000_000, "values": {"cpu": 12.5}}], kind="system")
+    services.logs_append(actor=SYSTEM, run=run, lines=[f"log line {n:04d}" for n in range(600)])
+    services.files_save(actor=SYSTEM, run=run, files={"model/weights.txt": SimpleUploadedFile("weights.txt", b"hello weights")})
     return run
 
 
@@ -348,7 +349,7 @@ def test_compare_with_unknown_and_too_few_runs(w, pair):
 
 
 def test_project_settings_for_project_managers_only(w):
-    bobs = services.project_create(team=w.team, name="bobs", creator=w.bob)
+    bobs = services.project_create(team=w.team, name="bobs", actor=w.bob)
     assert client_for(w.alice).get(WS + "settings/").status_code == 200  # team admin
     assert client_for(w.bob).get(f"/vision/{bobs.name}/settings/").status_code == 200  # the creator
     assert client_for(w.bob).get(WS + "settings/").status_code == 403  # a member who did not create it
@@ -375,7 +376,7 @@ def test_badge_counts_runs_and_shows_the_best_metric(w, pair):
 def test_badge_of_a_team_project_is_hidden_from_outsiders(w, pair):
     assert client_for().get(WS + "badge.svg").status_code == 404
     assert client_for(w.olga).get(WS + "badge.svg").status_code == 404
-    services.project_update(project=w.project, visibility="public")
+    services.project_update(actor=SYSTEM, project=w.project, visibility="public")
     response = client_for().get(WS + "badge.svg?metric=acc")
     assert response.status_code == 200 and ">0.7<" in text(response)
 
@@ -406,20 +407,20 @@ def test_team_project_is_missing_from_the_outsiders_projects_list(w):
 
 
 def test_restricted_project_only_for_admins_and_the_access_list(w):
-    secret = services.project_create(team=w.team, name="secret", creator=w.alice, visibility="restricted")
+    secret = services.project_create(team=w.team, name="secret", actor=w.alice, visibility="restricted")
     run = make_run(w, w.alice, "s1", project=secret)
     assert client_for(w.alice).get("/vision/secret/").status_code == 200
     for person in (w.bob, w.vera, w.olga):
         assert client_for(person).get("/vision/secret/").status_code == 404
         assert client_for(person).get(run_path(run)).status_code == 404
-    services.access_list_set(project=secret, user=w.bob, present=True)
+    services.access_list_set(actor=SYSTEM, project=secret, user=w.bob, present=True)
     assert client_for(w.bob).get("/vision/secret/").status_code == 200
     assert client_for(w.bob).get(run_path(run)).status_code == 200
 
 
 @pytest.fixture
 def public(w):
-    services.project_update(project=w.project, visibility="public")
+    services.project_update(actor=SYSTEM, project=w.project, visibility="public")
     bob_run = make_run(w, w.bob, "bob-run", name="Bob's run")
     carol_run = make_run(w, w.carol, "carol-run", name="Carol's run")
     history(bob_run)
@@ -537,7 +538,7 @@ def test_delete_own_run_but_not_anothers(w):
 
 
 def test_move_run_to_another_project(w):
-    cifar = services.project_create(team=w.team, name="cifar", creator=w.alice)
+    cifar = services.project_create(team=w.team, name="cifar", actor=w.alice)
     run = make_run(w, w.bob, "r1")
     client = client_for(w.bob)
     overview = text(client.get(run_path(run)))
@@ -552,8 +553,8 @@ def test_move_run_to_another_project(w):
 
 
 def test_move_refusals(w):
-    services.project_create(team=w.team, name="cifar", creator=w.alice)
-    hidden = services.project_create(team=w.team, name="hidden", creator=w.alice, visibility="restricted")
+    services.project_create(team=w.team, name="cifar", actor=w.alice)
+    hidden = services.project_create(team=w.team, name="hidden", actor=w.alice, visibility="restricted")
     run = make_run(w, w.bob, "r1")
     # another member may not move it
     assert client_for(w.carol).post(run_path(run, "move/"), {"project": "cifar"}).status_code == 403
@@ -565,8 +566,8 @@ def test_move_refusals(w):
 
 
 def test_runs_cannot_leave_a_restricted_project(w):
-    secret = services.project_create(team=w.team, name="secret", creator=w.alice, visibility="restricted")
-    services.access_list_set(project=secret, user=w.bob, present=True)
+    secret = services.project_create(team=w.team, name="secret", actor=w.alice, visibility="restricted")
+    services.access_list_set(actor=SYSTEM, project=secret, user=w.bob, present=True)
     run = make_run(w, w.bob, "s1", project=secret)
     client = client_for(w.bob)
     assert "Move to another project" not in text(client.get(run_path(run)))
@@ -640,7 +641,7 @@ def test_panels_add_move_remove(w):
     ],
 )
 def test_bad_panel_edits_say_why_and_save_nothing(w, data, message):
-    services.project_panels_save(project=w.project, panels=[{"keys": ["loss"]}])
+    services.project_panels_save(actor=SYSTEM, project=w.project, panels=[{"keys": ["loss"]}])
     before = panels_of(w.project)
     response = client_for(w.bob).post(WS + "panels/", data, follow=True)
     assert response.status_code == 200
@@ -649,7 +650,7 @@ def test_bad_panel_edits_say_why_and_save_nothing(w, data, message):
 
 
 def test_viewer_may_not_edit_panels(w):
-    services.project_panels_save(project=w.project, panels=[{"keys": ["loss"]}, {"keys": ["acc"]}])
+    services.project_panels_save(actor=SYSTEM, project=w.project, panels=[{"keys": ["loss"]}, {"keys": ["acc"]}])
     before = panels_of(w.project)
     client = client_for(w.vera)
     for data in (
@@ -665,7 +666,7 @@ def test_viewer_may_not_edit_panels(w):
 
 
 def test_saved_panel_is_labelled_by_its_title(w):
-    services.project_panels_save(project=w.project, panels=[{"keys": ["loss"]}])
+    services.project_panels_save(actor=SYSTEM, project=w.project, panels=[{"keys": ["loss"]}])
     body = text(client_for(w.bob).get(WS))
     assert 'aria-label="Chart: loss"' in body
 
@@ -681,7 +682,7 @@ def test_project_settings_change_visibility(w):
 
 
 def test_project_settings_refuse_public_when_projects_stay_inside(w):
-    team_services.team_update(team=w.team, projects_stay_inside=True)
+    team_services.team_update(actor=SYSTEM, team=w.team, projects_stay_inside=True)
     response = client_for(w.alice).post(WS + "settings/", {"form": "settings", "description": "", "visibility": "public"})
     assert response.status_code == 400
     assert "keeps its projects inside the team" in " ".join(response.context["form"].errors["visibility"])
@@ -696,7 +697,7 @@ def test_project_settings_bad_visibility_is_a_400(w):
 
 
 def test_project_settings_member_creator_may_change_own_project(w):
-    services.project_create(team=w.team, name="bobs", creator=w.bob)
+    services.project_create(team=w.team, name="bobs", actor=w.bob)
     response = client_for(w.bob).post("/vision/bobs/settings/", {"form": "settings", "description": "mine", "visibility": "restricted"})
     assert response.status_code == 302
     assert Project.objects.get(name="bobs").visibility == "restricted"
@@ -706,7 +707,7 @@ def test_project_settings_member_creator_may_change_own_project(w):
 
 
 def test_project_access_list_add_and_remove(w):
-    services.project_update(project=w.project, visibility="restricted")
+    services.project_update(actor=SYSTEM, project=w.project, visibility="restricted")
     # the creator goes on the list, or restricting their project would lock them out
     assert list(policy.access_list(w.project)) == [w.alice]
     policy.access_list_remove(w.project, w.alice)  # alice is an admin: she sees it anyway
@@ -750,7 +751,7 @@ def test_project_delete_needs_the_typed_name(w):
 
 
 def test_project_delete_is_for_admins_only(w):
-    services.project_create(team=w.team, name="bobs", creator=w.bob)
+    services.project_create(team=w.team, name="bobs", actor=w.bob)
     response = client_for(w.bob).post("/vision/bobs/settings/", {"form": "delete", "confirm": "bobs"})
     assert response.status_code == 403
     assert Project.objects.filter(name="bobs").exists()
@@ -783,3 +784,43 @@ def test_projects_list_without_projects_guides_members(w):
     assert "No projects yet" in body
     assert "Create one below" in body and "TEAMSITE_TEAM=vision" in body
     assert "New project" in body
+
+
+def _reports(w, author, count):
+    from reports import services as report_services
+
+    for n in range(count):
+        report_services.report_create(actor=author, team=w.team, title=f"report {n}", body="x", visibility="team")
+
+
+@pytest.mark.parametrize("who", ["bob", "alice"])
+def test_workspace_queries_do_not_grow_with_reports_and_runs(w, who):
+    """"Add to report" lists the reports the person may edit in one query, not one check per report (issue 10)."""
+    person = getattr(w, who)
+    services.project_panels_save(actor=w.alice, project=w.project, panels=[{"keys": ["loss"]}])
+    _reports(w, w.bob, 1)
+    for n in range(2):
+        make_run(w, w.bob, f"few-{n}")
+    client = client_for(person)
+    few, _ = count_queries(client, WS)
+    _reports(w, w.bob, 14)
+    _reports(w, w.carol, 15)
+    for n in range(38):
+        make_run(w, w.carol if n % 2 else w.bob, f"many-{n}")
+    many, response = count_queries(client, WS)
+    assert many == few, f"the workspace made {few} queries with 1 report and 2 runs, {many} with 30 reports and 40 runs"
+    menu = re.search(r'<select id="to-report-1"[^>]*>(.*?)</select>', text(response), re.S).group(1)
+    # a member adds charts only to their own 15 reports; an admin to any of the 30
+    assert menu.count("<option") == (15 if who == "bob" else 30)
+
+
+def test_run_page_move_choices_do_not_grow_with_projects(w):
+    run = make_run(w, w.bob, "mover")
+    client = client_for(w.bob)
+    services.project_create(actor=w.alice, team=w.team, name="target-0")
+    few, _ = count_queries(client, run_path(run))
+    for n in range(1, 30):
+        services.project_create(actor=w.alice, team=w.team, name=f"target-{n}", visibility="restricted" if n % 5 == 0 else "team")
+    many, response = count_queries(client, run_path(run))
+    assert many == few, f"the run page made {few} queries with 2 projects and {many} with 31"
+    assert 'value="target-29"' in text(response) and 'value="target-25"' not in text(response)  # restricted: bob is not listed

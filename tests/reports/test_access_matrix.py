@@ -2,7 +2,7 @@
 
 scope x actor x kind of report. Every cell is asserted through the policy module
 (`policy.report_access(...)` with `.visible`, `.can`, `.can_edit()`, `.can_delete()`;
-`policy.can`, `policy.can_see`, `policy.can_create_report`, `policy.visible`) and
+`policy.can`, `policy.can_see`, `policy.visible`) and
 over the JSON API (spec/api.md, "## Reports"); who may read a report is also
 checked on its web page.
 
@@ -37,7 +37,8 @@ from experiments.models import Project
 from reports import services as reports
 from reports.models import Comment, Follow, Report, Revision, Star
 from teams import policy, services
-from tests import factories
+from tests import factories, worlds
+from teams.policy import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -224,9 +225,9 @@ def build_world():
     people["sysadmin"] = factories.user(username="sys-op", is_superuser=True, is_staff=True)
     people["admin"] = factories.user(username="ada-admin")
     people["outsider"] = factories.user(username="otto-outsider")
-    org = services.organization_create(slug="acme", name="Acme")
-    team = services.team_create(organization=org, slug="lab", name="Lab", creator=people["admin"])
-    services.custom_role_create(organization=org, name="reporter", base="viewer", scopes=["report:create"])
+    org = services.organization_create(actor=SYSTEM, slug="acme", name="Acme")
+    team = services.team_create(organization=org, slug="lab", name="Lab", actor=SYSTEM, admin=people["admin"])
+    services.custom_role_create(actor=SYSTEM, organization=org, name="reporter", base="viewer", scopes=["report:create"])
     for key, username, role in [
         ("viewer", "vera-viewer", "viewer"),
         ("author", "abe-author", "member"),
@@ -235,10 +236,10 @@ def build_world():
         ("bystander", "bea-bystander", "member"),
     ]:
         person = factories.user(username=username)
-        services.org_member_set(organization=org, user=person, role="member")
-        services.member_add(team=team, user=person, role=role)
+        services.org_member_set(actor=SYSTEM, organization=org, user=person, role="member")
+        services.member_add(actor=SYSTEM, team=team, user=person, role=role)
         people[key] = person
-    bot = services.service_account_create(team=team, name="ci", created_by=people["admin"])
+    bot = services.service_account_create(team=team, name="ci", actor=people["admin"])
     people["service"] = bot.service_account.user
     people["anonymous"] = AnonymousUser()
     keys = {"service": bot.key}
@@ -248,17 +249,17 @@ def build_world():
 
     projects = {}
     for name, visibility in [("secret", "restricted"), ("inner", "restricted"), ("shown", "public"), ("commons", "open")]:
-        projects[name] = experiments.project_create(team=team, name=name, creator=people["admin"], visibility=visibility)
-    experiments.access_list_set(project=projects["secret"], user=people["bystander"], present=True)
-    experiments.access_list_set(project=projects["secret"], user=people["author"], present=True)
+        projects[name] = experiments.project_create(team=team, name=name, actor=people["admin"], visibility=visibility)
+    experiments.access_list_set(actor=SYSTEM, project=projects["secret"], user=people["bystander"], present=True)
+    experiments.access_list_set(actor=SYSTEM, project=projects["secret"], user=people["author"], present=True)
     for actor in ("viewer", "author", "member", "service", "custom"):
-        experiments.access_list_set(project=projects["inner"], user=people[actor], present=True)
+        experiments.access_list_set(actor=SYSTEM, project=projects["inner"], user=people[actor], present=True)
 
     report_ids = {}
     for kind, (visibility, project_name) in REPORT_SETUP.items():
         report = reports.report_create(
             team=team,
-            author=people["author"],
+            actor=people["author"],
             title=f"Report {kind}",
             body=f"The {kind} findings.",
             visibility=visibility,
@@ -266,24 +267,13 @@ def build_world():
         )
         report_ids[kind] = report.pk
     # The author wrote the "secret" report while on its access list, then was taken off it.
-    experiments.access_list_set(project=projects["secret"], user=people["author"], present=False)
+    experiments.access_list_set(actor=SYSTEM, project=projects["secret"], user=people["author"], present=False)
     return SimpleNamespace(people=people, keys=keys, team=team, report_ids=report_ids)
 
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    from django.db import transaction
-    from django.test import override_settings
-
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-            built = build_world()
-    yield built
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
+    yield from worlds.built_once(django_db_blocker, build_world)
 
 
 def report_of(world, kind):
@@ -382,7 +372,7 @@ def test_policy(world, kind, actor):
 
     visibility, project_name = REPORT_SETUP[kind]
     project = Project.objects.get(team=world.team, name=project_name) if project_name else None
-    assert policy.can_create_report(person, world.team, project) is (actor in table["report:create"]), "can_create_report"
+    assert policy.can(person, "report:create", project or world.team) is (actor in table["report:create"]), "report:create"
 
 
 @pytest.mark.parametrize("action,actor,kind", list(_cells()))

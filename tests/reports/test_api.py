@@ -16,6 +16,7 @@ from reports.models import Comment, Follow, Report, Revision, Star
 from teams import services
 from teams.models import Membership
 from tests import factories
+from teams.policy import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -29,18 +30,18 @@ def lab(db):
 
     Projects: "vision" (team) and "secret" (restricted, admins only)."""
     admin = factories.user(username="ada-admin")
-    org = services.organization_create(slug="acme", name="Acme")
-    team = services.team_create(organization=org, slug="lab", name="Lab", creator=admin)
+    org = services.organization_create(actor=SYSTEM, slug="acme", name="Acme")
+    team = services.team_create(organization=org, slug="lab", name="Lab", actor=SYSTEM, admin=admin)
     people = {"admin": admin}
     for key, role in [("author", "member"), ("member", "member"), ("viewer", "viewer")]:
         person = factories.user(username=f"lab-{key}")
-        services.org_member_set(organization=org, user=person, role="member")
-        services.member_add(team=team, user=person, role=role)
+        services.org_member_set(actor=SYSTEM, organization=org, user=person, role="member")
+        services.member_add(actor=SYSTEM, team=team, user=person, role=role)
         people[key] = person
     people["outsider"] = factories.user(username="otto-outsider")
     projects = {
-        "vision": experiments.project_create(team=team, name="vision", creator=admin),
-        "secret": experiments.project_create(team=team, name="secret", creator=admin, visibility="restricted"),
+        "vision": experiments.project_create(team=team, name="vision", actor=admin),
+        "secret": experiments.project_create(team=team, name="secret", actor=admin, visibility="restricted"),
     }
 
     def api(who):
@@ -52,7 +53,7 @@ def lab(db):
     def report(who="author", **fields):
         fields.setdefault("title", "Findings")
         fields.setdefault("visibility", "team")
-        return reports.report_create(team=team, author=people[who], **fields)
+        return reports.report_create(team=team, actor=people[who], **fields)
 
     return SimpleNamespace(team=team, org=org, people=people, projects=projects, api=api, report=report)
 
@@ -131,8 +132,8 @@ def test_create_refuses_invalid_fields(lab, payload, field):
 
 def test_create_with_another_teams_project_name_is_invalid(lab):
     far_admin = factories.user(username="far-admin")
-    far = services.team_create(organization=lab.org, slug="far", name="Far", creator=far_admin)
-    experiments.project_create(team=far, name="theirs", creator=far_admin, visibility="public")
+    far = services.team_create(organization=lab.org, slug="far", name="Far", actor=SYSTEM, admin=far_admin)
+    experiments.project_create(team=far, name="theirs", actor=far_admin, visibility="public")
     response = lab.api("author").post(R, {"title": "ok", "project": "theirs"})
     assert response.status_code == 400
     assert "project" in error_of(response)["fields"]
@@ -232,7 +233,7 @@ def test_patch_needs_base_revision_and_valid_fields(lab):
 
 def test_delete_removes_the_report_with_its_revisions_and_comments(lab):
     report = lab.report()
-    reports.comment_add(report=report, author=lab.people["viewer"], body="nice")
+    reports.comment_add(report=report, actor=lab.people["viewer"], body="nice")
     assert lab.api("author").delete(f"{R}/{report.pk}").status_code == 204
     assert lab.api("author").get(f"{R}/{report.pk}").status_code == 404
     assert not Revision.objects.filter(report_id=report.pk).exists()
@@ -269,8 +270,8 @@ def test_comment_body_is_checked(lab, body):
 
 def test_comments_are_deleted_by_their_author_or_an_admin_only(lab):
     report = lab.report()
-    by_viewer = reports.comment_add(report=report, author=lab.people["viewer"], body="one")
-    by_member = reports.comment_add(report=report, author=lab.people["member"], body="two")
+    by_viewer = reports.comment_add(report=report, actor=lab.people["viewer"], body="one")
+    by_member = reports.comment_add(report=report, actor=lab.people["member"], body="two")
     path = f"{R}/{report.pk}/comments"
 
     # not the report's author, not another member, not a visitor
@@ -290,7 +291,7 @@ def test_comments_are_deleted_by_their_author_or_an_admin_only(lab):
 
 def test_a_comment_id_of_another_report_is_404(lab):
     one, two = lab.report(title="One"), lab.report(title="Two")
-    comment = reports.comment_add(report=one, author=lab.people["viewer"], body="on one")
+    comment = reports.comment_add(report=one, actor=lab.people["viewer"], body="on one")
     assert lab.api("admin").delete(f"{R}/{two.pk}/comments/{comment.pk}").status_code == 404
     assert Comment.objects.filter(pk=comment.pk).exists()
 
@@ -438,7 +439,7 @@ def test_a_follower_who_can_no_longer_read_the_report_gets_no_email(lab, mailout
 
     # someone who left the team hears nothing either
     lab.api("author").patch(f"{R}/{report.pk}", {"visibility": "team", "base_revision": 2})
-    services.member_remove(membership=Membership.objects.get(team=lab.team, user=lab.people["member"]))
+    services.member_remove(actor=SYSTEM, membership=Membership.objects.get(team=lab.team, user=lab.people["member"]))
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         assert lab.api("admin").post(f"{R}/{report.pk}/comments", {"body": "back in the open"}).status_code == 201
@@ -451,11 +452,11 @@ def test_a_follower_who_can_no_longer_read_the_report_gets_no_email(lab, mailout
 def _chart_world(lab):
     admin = lab.people["admin"]
     hidden = experiments.run_create(project=lab.projects["secret"], actor=admin, run_id="hidden-run-7q")
-    experiments.history_append(run=hidden, rows=[{"step": 0, "values": {"loss": 0.123456}}])
+    experiments.history_append(actor=SYSTEM, run=hidden, rows=[{"step": 0, "values": {"loss": 0.123456}}])
     shown = experiments.run_create(project=lab.projects["vision"], actor=admin, run_id="shown-run-3k")
-    experiments.history_append(run=shown, rows=[{"step": 0, "values": {"loss": 0.5}}])
+    experiments.history_append(actor=SYSTEM, run=shown, rows=[{"step": 0, "values": {"loss": 0.5}}])
     body = "Intro\n\n```chart\nruns: secret/hidden-run-7q, vision/shown-run-3k\nkeys: loss\n```\n"
-    return reports.report_create(team=lab.team, author=admin, title="Charts", body=body, visibility="public")
+    return reports.report_create(team=lab.team, actor=admin, title="Charts", body=body, visibility="public")
 
 
 def test_a_chart_shows_only_the_runs_the_reader_may_see(lab):
@@ -555,7 +556,7 @@ def test_a_removed_author_no_longer_sees_their_draft_anywhere(lab):
     """A draft is for its author and the team admins; once the author leaves the team the
     detail is 404, and the list must agree with it."""
     draft = lab.report("member", title="Left behind", visibility="draft")
-    services.member_remove(membership=Membership.objects.get(team=lab.team, user=lab.people["member"]))
+    services.member_remove(actor=SYSTEM, membership=Membership.objects.get(team=lab.team, user=lab.people["member"]))
     member = lab.api("member")
     detail = member.get(f"{R}/{draft.pk}")
     listed = [row["id"] for row in member.get(R).json()["results"]]

@@ -1,4 +1,4 @@
-"""The one Markdown sanitizer (teamsite.markdown.render_markdown) against an XSS corpus.
+"""The one Markdown sanitizer (core.markdown.render_markdown) against an XSS corpus.
 
 Every payload is rendered on its own and the HTML is read back with the
 standard library's html.parser (not with anything the product uses). Nothing
@@ -24,7 +24,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from teamsite.markdown import render_markdown
+from core.markdown import render_markdown
 
 SVG_ONLOAD_B64 = "PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIG9ubG9hZD0iYWxlcnQoMSkiLz4="  # <svg xmlns=... onload="alert(1)"/>
 SCRIPT_B64 = "PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=="  # <script>alert(1)</script>

@@ -13,6 +13,7 @@ from reports import services as reports
 from reports.models import Comment, Follow, Report, Revision, Star
 from teams import services
 from tests import factories
+from teams.policy import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -22,16 +23,16 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 @pytest.fixture
 def lab(db):
     admin = factories.user(username="ada-admin")
-    org = services.organization_create(slug="acme", name="Acme")
-    team = services.team_create(organization=org, slug="lab", name="Lab", creator=admin)
+    org = services.organization_create(actor=SYSTEM, slug="acme", name="Acme")
+    team = services.team_create(organization=org, slug="lab", name="Lab", actor=SYSTEM, admin=admin)
     people = {"admin": admin}
     for key, role in [("author", "member"), ("member", "member"), ("viewer", "viewer")]:
         person = factories.user(username=f"lab-{key}")
-        services.org_member_set(organization=org, user=person, role="member")
-        services.member_add(team=team, user=person, role=role)
+        services.org_member_set(actor=SYSTEM, organization=org, user=person, role="member")
+        services.member_add(actor=SYSTEM, team=team, user=person, role=role)
         people[key] = person
     people["outsider"] = factories.user(username="otto-outsider")
-    project = experiments.project_create(team=team, name="vision", creator=admin)
+    project = experiments.project_create(team=team, name="vision", actor=admin)
 
     def browser(who):
         client = Client()
@@ -42,7 +43,7 @@ def lab(db):
     def report(who="author", **fields):
         fields.setdefault("title", "Findings")
         fields.setdefault("visibility", "team")
-        return reports.report_create(team=team, author=people[who], **fields)
+        return reports.report_create(team=team, actor=people[who], **fields)
 
     return SimpleNamespace(team=team, org=org, people=people, project=project, browser=browser, report=report)
 
@@ -189,7 +190,7 @@ def test_who_may_open_the_new_report_page(lab):
 
 
 def test_an_outsider_may_write_about_an_open_project_on_the_page_too(lab):
-    experiments.project_create(team=lab.team, name="commons", creator=lab.people["admin"], visibility="open")
+    experiments.project_create(team=lab.team, name="commons", actor=lab.people["admin"], visibility="open")
     outsider = lab.browser("outsider")
     page = outsider.get("/lab/reports/new/")
     assert page.status_code == 200
@@ -289,7 +290,7 @@ def test_commenting_without_javascript_redirects_back(lab):
 
 def test_comment_delete_buttons_only_for_their_author_or_an_admin(lab):
     report = lab.report()
-    comment = reports.comment_add(report=report, author=lab.people["viewer"], body="mine")
+    comment = reports.comment_add(report=report, actor=lab.people["viewer"], body="mine")
     delete_action = f'action="/lab/reports/{report.pk}/comments/{comment.pk}/delete/"'
     assert delete_action in _html(lab.browser("viewer").get(f"/lab/reports/{report.pk}/"))
     assert delete_action in _html(lab.browser("admin").get(f"/lab/reports/{report.pk}/"))
@@ -325,7 +326,7 @@ def test_follow_and_star_over_htmx_return_only_the_actions_fragment(lab, what, m
 
 def test_star_count_shows_in_the_fragment(lab):
     report = lab.report()
-    reports.star_set(report=report, user=lab.people["member"], on=True)
+    reports.star_set(report=report, actor=lab.people["member"], on=True)
     html = _html(lab.browser("viewer").post(f"/lab/reports/{report.pk}/star/", {"on": "1"}, **HTMX))
     assert '★ Starred <span class="badge">2</span>' in html
 

@@ -15,10 +15,10 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 
-from accounts.models import User
 from teams import policy, roles, services
 from teams.models import CustomRole, Invitation, Membership, Organization, Team
 from tests import factories
+from teams.policy import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -269,10 +269,10 @@ def build_world():
     people["admin"] = factories.user(username="ada-admin")
     people["org_admin"] = factories.user(username="olga-orgadmin")
     people["outsider"] = factories.user(username="otto-outsider")
-    org = services.organization_create(slug=names["org"], name="Acme")
-    services.org_member_set(organization=org, user=people["org_admin"], role="admin")
-    team = services.team_create(organization=org, slug=names["team"], name="Lab", creator=people["admin"])
-    services.custom_role_create(organization=org, name="inviter", base="viewer", scopes=["team:invite"])
+    org = services.organization_create(actor=SYSTEM, slug=names["org"], name="Acme")
+    services.org_member_set(actor=SYSTEM, organization=org, user=people["org_admin"], role="admin")
+    team = services.team_create(organization=org, slug=names["team"], name="Lab", actor=SYSTEM, admin=people["admin"])
+    services.custom_role_create(actor=SYSTEM, organization=org, name="inviter", base="viewer", scopes=["team:invite"])
     for actor, username, role in [
         ("viewer", "vera-viewer", "viewer"),
         ("member", "max-member", "member"),
@@ -281,13 +281,13 @@ def build_world():
         (None, names["target_web"], "member"),
     ]:
         person = factories.user(username=username)
-        services.org_member_set(organization=org, user=person, role="member")
-        services.member_add(team=team, user=person, role=role)
+        services.org_member_set(actor=SYSTEM, organization=org, user=person, role="member")
+        services.member_add(actor=SYSTEM, team=team, user=person, role=role)
         if actor:
             people[actor] = person
     candidate = factories.user(username=names["candidate"])
-    services.org_member_set(organization=org, user=candidate, role="member")
-    bot = services.service_account_create(team=team, name="ci", created_by=people["admin"])
+    services.org_member_set(actor=SYSTEM, organization=org, user=candidate, role="member")
+    bot = services.service_account_create(team=team, name="ci", actor=people["admin"])
     people["service"] = bot.service_account.user
     people["anonymous"] = AnonymousUser()
     return SimpleNamespace(names=names, people=people, org=org, team=team, service_key=bot.key)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from teams import policy, roles, services
 from teams.models import CustomRole, Invitation, Membership, Organization, OrganizationMember, Team
 from tests import factories
+from teams.policy import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,7 @@ VIEWER_SCOPES_FROM_SPEC = {
 
 @pytest.fixture
 def org(db):
-    return services.organization_create(slug="acme", name="Acme")
+    return services.organization_create(actor=SYSTEM, slug="acme", name="Acme")
 
 
 @pytest.fixture
@@ -38,7 +39,7 @@ def team_admin(db):
 
 @pytest.fixture
 def team(org, team_admin):
-    return services.team_create(organization=org, slug="lab", name="Lab", creator=team_admin)
+    return services.team_create(organization=org, slug="lab", name="Lab", actor=SYSTEM, admin=team_admin)
 
 
 @pytest.fixture
@@ -47,8 +48,8 @@ def join(org):
 
     def make(team, role, **fields):
         person = factories.user(**fields)
-        services.org_member_set(organization=org, user=person, role="member")
-        services.member_add(team=team, user=person, role=role)
+        services.org_member_set(actor=SYSTEM, organization=org, user=person, role="member")
+        services.member_add(actor=SYSTEM, team=team, user=person, role=role)
         return person
 
     return make
@@ -58,7 +59,7 @@ def join(org):
 def org_person(org):
     """An organization member who is in no team."""
     person = factories.user(username="cora-candidate")
-    services.org_member_set(organization=org, user=person, role="member")
+    services.org_member_set(actor=SYSTEM, organization=org, user=person, role="member")
     return person
 
 
@@ -108,8 +109,8 @@ class TestOrganizations:
 
     def test_org_admin_sets_roles_and_a_plain_member_may_not(self, org):
         boss, plain, other = factories.user(), factories.user(), factories.user()
-        services.org_member_set(organization=org, user=boss, role="admin")
-        services.org_member_set(organization=org, user=plain, role="member")
+        services.org_member_set(actor=SYSTEM, organization=org, user=boss, role="admin")
+        services.org_member_set(actor=SYSTEM, organization=org, user=plain, role="member")
         assert as_user(boss).put(f"/api/v1/organizations/acme/members/{other.username}", {"role": "member"}).status_code == 200
         error = error_of(as_user(plain).put(f"/api/v1/organizations/acme/members/{other.username}", {"role": "admin"}), 403)
         assert "org:manage_members" in error["message"]
@@ -128,7 +129,7 @@ class TestCreateTeam:
     @pytest.fixture
     def org_admin(self, org):
         person = factories.user(username="olga")
-        services.org_member_set(organization=org, user=person, role="admin")
+        services.org_member_set(actor=SYSTEM, organization=org, user=person, role="admin")
         return person
 
     def test_creator_becomes_admin(self, org_admin):
@@ -170,7 +171,7 @@ class TestCreateTeam:
 
 class TestTeamProfile:
     def test_anonymous_sees_the_public_profile(self, api_client, team):
-        services.team_update(team=team, intro="We *train* models.", links=[{"label": "Home", "url": "https://lab.example.org"}])
+        services.team_update(actor=SYSTEM, team=team, intro="We *train* models.", links=[{"label": "Home", "url": "https://lab.example.org"}])
         response = api_client.get("/api/v1/teams/lab")
         assert response.status_code == 200
         body = response.json()
@@ -249,10 +250,10 @@ class TestPatchTeam:
 
 class TestMembers:
     def test_list_shape(self, team, team_admin, join):
-        services.custom_role_create(organization=team.organization, name="reviewer", base="viewer", scopes=["report:create"])
+        services.custom_role_create(actor=SYSTEM, organization=team.organization, name="reviewer", base="viewer", scopes=["report:create"])
         viewer = join(team, "viewer", username="vera")
         join(team, "reviewer", username="rex")
-        bot = services.service_account_create(team=team, name="ci", created_by=team_admin)
+        bot = services.service_account_create(team=team, name="ci", actor=team_admin)
         response = as_user(viewer).get("/api/v1/teams/lab/members")
         assert response.status_code == 200
         body = response.json()
@@ -285,7 +286,7 @@ class TestMembers:
 
     @pytest.mark.parametrize("role", ["owner", "service", "custom", "Admin"])
     def test_unknown_role_is_400_and_lists_the_choices(self, team, team_admin, org_person, role):
-        services.custom_role_create(organization=team.organization, name="reviewer", base="viewer", scopes=["report:create"])
+        services.custom_role_create(actor=SYSTEM, organization=team.organization, name="reviewer", base="viewer", scopes=["report:create"])
         response = as_user(team_admin).put(f"/api/v1/teams/lab/members/{org_person.username}", {"role": role})
         error = error_of(response, 400)
         assert "role" in error["fields"]
@@ -311,7 +312,7 @@ class TestMembers:
 
     def test_a_registry_admin_who_is_not_a_team_admin_sets_the_flag_alone(self, team, join):
         registrar, other = join(team, "member"), join(team, "member")
-        services.member_change_role(membership=Membership.objects.get(team=team, user=registrar), registry_admin=True)
+        services.member_change_role(actor=SYSTEM, membership=Membership.objects.get(team=team, user=registrar), registry_admin=True)
         api = as_user(registrar)
         response = api.put(f"/api/v1/teams/lab/members/{other.username}", {"registry_admin": True})
         assert response.status_code == 200, response.content
@@ -361,10 +362,10 @@ class TestMembers:
         assert as_user(team_admin).delete(f"/api/v1/teams/lab/members/{person.username}").status_code == 404
 
     def test_adding_a_registry_admin_without_registry_manage_admins_changes_nothing(self, team, org_person):
-        services.custom_role_create(organization=team.organization, name="inviter", base="viewer", scopes=["team:invite"])
+        services.custom_role_create(actor=SYSTEM, organization=team.organization, name="inviter", base="viewer", scopes=["team:invite"])
         inviter = factories.user()
-        services.org_member_set(organization=team.organization, user=inviter, role="member")
-        services.member_add(team=team, user=inviter, role="inviter")
+        services.org_member_set(actor=SYSTEM, organization=team.organization, user=inviter, role="member")
+        services.member_add(actor=SYSTEM, team=team, user=inviter, role="inviter")
         response = as_user(inviter).put(
             f"/api/v1/teams/lab/members/{org_person.username}", {"role": "member", "registry_admin": True}
         )
@@ -437,7 +438,7 @@ class TestAcceptInvitation:
     def invite(self, team, team_admin):
         def make(email="grace@example.org", role="member"):
             created = services.member_invite(
-                team=team, email=email, role=role, invited_by=team_admin, base_url="http://testserver/"
+                team=team, email=email, role=role, actor=team_admin, base_url="http://testserver/"
             )
             return created.invitation, created.token
 
@@ -470,7 +471,7 @@ class TestAcceptInvitation:
 
     def test_revoked_is_404(self, team, invite):
         invitation, token = invite()
-        services.invitation_revoke(invitation=invitation)
+        services.invitation_revoke(actor=SYSTEM, invitation=invitation)
         grace = factories.user(email="grace@example.org")
         assert error_of(as_user(grace).post(f"/api/v1/invitations/{token}/accept"), 404)["code"] == "not_found"
         assert role_of(team, grace) is None
@@ -505,7 +506,7 @@ class TestCustomRoles:
     @pytest.fixture
     def org_admin(self, org):
         person = factories.user(username="olga")
-        services.org_member_set(organization=org, user=person, role="admin")
+        services.org_member_set(actor=SYSTEM, organization=org, user=person, role="admin")
         return person
 
     def test_create_and_list(self, org, org_admin, team, team_admin):
@@ -581,7 +582,7 @@ class TestServiceAccounts:
         assert not Membership.objects.filter(team=team, user__username=body["username"]).exists()
 
     def test_a_service_account_cannot_sign_in_to_the_web(self, team, team_admin, client):
-        created = services.service_account_create(team=team, name="ci", created_by=team_admin)
+        created = services.service_account_create(team=team, name="ci", actor=team_admin)
         bot = created.service_account.user
         bot.set_password("a-long-secret-77")  # even with a password, a service account never gets a session
         bot.save()
@@ -618,14 +619,14 @@ def test_inviting_or_adding_an_admin_needs_team_manage(api_client):
     from teams import services as team_services
 
     boss = factories.user(username="boss-x")
-    org = team_services.organization_create(slug="esc", name="Esc", admin=boss)
-    team = team_services.team_create(organization=org, slug="esc-team", name="Esc", creator=boss)
-    role = team_services.custom_role_create(organization=org, name="recruiter", base="viewer", scopes=["team:invite"])
+    org = team_services.organization_create(actor=SYSTEM, slug="esc", name="Esc", admin=boss)
+    team = team_services.team_create(organization=org, slug="esc-team", name="Esc", actor=SYSTEM, admin=boss)
+    role = team_services.custom_role_create(actor=SYSTEM, organization=org, name="recruiter", base="viewer", scopes=["team:invite"])
     recruiter = factories.user(username="recruiter-x")
-    team_services.org_member_set(organization=org, user=recruiter, role="member")
-    team_services.member_add(team=team, user=recruiter, role=role.name)
+    team_services.org_member_set(actor=SYSTEM, organization=org, user=recruiter, role="member")
+    team_services.member_add(actor=SYSTEM, team=team, user=recruiter, role=role.name)
     newcomer = factories.user(username="newcomer-x")
-    team_services.org_member_set(organization=org, user=newcomer, role="member")
+    team_services.org_member_set(actor=SYSTEM, organization=org, user=newcomer, role="member")
     api_client.as_user(recruiter)
     invite = api_client.post("/api/v1/teams/esc-team/invitations", {"email": "a@example.org", "role": "admin"})
     assert invite.status_code == 403 and "team:manage" in invite.json()["error"]["message"]
@@ -639,8 +640,8 @@ def test_a_put_that_changes_nothing_still_needs_the_scope(api_client):
     from teams import services as team_services
 
     boss = factories.user(username="noop-boss")
-    org = team_services.organization_create(slug="noop", name="Noop", admin=boss)
-    team_services.team_create(organization=org, slug="noop-team", name="Noop", creator=boss)
+    org = team_services.organization_create(actor=SYSTEM, slug="noop", name="Noop", admin=boss)
+    team_services.team_create(organization=org, slug="noop-team", name="Noop", actor=SYSTEM, admin=boss)
     outsider = factories.user(username="noop-outsider")
     response = api_client.as_user(outsider).put("/api/v1/teams/noop-team/members/noop-boss", {})
     assert response.status_code == 403
@@ -652,13 +653,13 @@ def test_an_inviter_cannot_hand_out_a_custom_role_with_admin_powers(api_client):
     from teams import services as team_services
 
     boss = factories.user(username="esc2-boss")
-    org = team_services.organization_create(slug="esc2", name="Esc2", admin=boss)
-    team = team_services.team_create(organization=org, slug="esc2-team", name="Esc2", creator=boss)
-    inviter = team_services.custom_role_create(organization=org, name="inviter2", base="viewer", scopes=["team:invite"])
-    team_services.custom_role_create(organization=org, name="deputy", base="member", scopes=["team:manage"])
+    org = team_services.organization_create(actor=SYSTEM, slug="esc2", name="Esc2", admin=boss)
+    team = team_services.team_create(organization=org, slug="esc2-team", name="Esc2", actor=SYSTEM, admin=boss)
+    inviter = team_services.custom_role_create(actor=SYSTEM, organization=org, name="inviter2", base="viewer", scopes=["team:invite"])
+    team_services.custom_role_create(actor=SYSTEM, organization=org, name="deputy", base="member", scopes=["team:manage"])
     person = factories.user(username="esc2-inviter")
-    team_services.org_member_set(organization=org, user=person, role="member")
-    team_services.member_add(team=team, user=person, role=inviter.name)
+    team_services.org_member_set(actor=SYSTEM, organization=org, user=person, role="member")
+    team_services.member_add(actor=SYSTEM, team=team, user=person, role=inviter.name)
     api_client.as_user(person)
     refused = api_client.post("/api/v1/teams/esc2-team/invitations", {"email": "d@example.org", "role": "deputy"})
     assert refused.status_code == 403 and "team:manage" in refused.json()["error"]["message"]

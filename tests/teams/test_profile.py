@@ -15,9 +15,11 @@ from experiments.models import Project, Run
 from reports import services as report_services
 from reports.models import Report
 from teams import services
-from teams.models import ShowcaseItem, Team
+from profiles import services as profile_services
+from profiles.models import ShowcaseItem
 from tests import factories
 from tests.accounts.test_avatars import image_bytes
+from teams.policy import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -48,18 +50,18 @@ def admin(db):
 
 @pytest.fixture
 def org(admin):
-    return services.organization_create(slug="acme", name="Acme", admin=admin)
+    return services.organization_create(actor=SYSTEM, slug="acme", name="Acme", admin=admin)
 
 
 @pytest.fixture
 def team(org, admin):
-    return services.team_create(organization=org, slug="vision", name="Vision", creator=admin)
+    return services.team_create(organization=org, slug="vision", name="Vision", actor=SYSTEM, admin=admin)
 
 
 def add_member(team, role="member", **user_fields):
     person = factories.user(**user_fields)
-    services.org_member_set(organization=team.organization, user=person, role="member")
-    services.member_add(team=team, user=person, role=role)
+    services.org_member_set(actor=SYSTEM, organization=team.organization, user=person, role="member")
+    services.member_add(actor=SYSTEM, team=team, user=person, role=role)
     return person
 
 
@@ -90,11 +92,11 @@ def member_client(member):
 
 
 def project(team, name, visibility="team", creator=None):
-    return experiment_services.project_create(team=team, name=name, creator=creator, visibility=visibility)
+    return experiment_services.project_create(team=team, name=name, actor=creator, visibility=visibility)
 
 
 def report(team, author, title, visibility="public"):
-    return report_services.report_create(team=team, author=author, title=title, body="Results.", visibility=visibility)
+    return report_services.report_create(team=team, actor=author, title=title, body="Results.", visibility=visibility)
 
 
 def runs(project_, actor, n):
@@ -119,7 +121,7 @@ def world(team, admin, member):
     runs(w["pub_project"], admin, 3)
     runs(w["open_project"], admin, 1)
     runs(w["team_project"], admin, 2)
-    services.team_update(
+    services.team_update(actor=SYSTEM, 
         team=team,
         intro=INTRO,
         links=[{"label": "Lab website", "url": "https://lab.example.org/home"}, {"label": "Paper", "url": "https://arxiv.org/abs/1234"}],
@@ -132,7 +134,7 @@ def world(team, admin, member):
         {"report": w["team_report"]},
         {"report": w["pub_report"]},
     ):
-        services.showcase_add(team=team, **kwargs)
+        profile_services.showcase_add(actor=SYSTEM, team=team, **kwargs)
     return w
 
 
@@ -310,7 +312,7 @@ class TestGeneralSettings:
         ids=["javascript-link", "labelled-link-without-scheme", "bare-link-without-scheme", "intro-too-long"],
     )
     def test_bad_input_is_400_with_a_sentence_and_nothing_changes(self, admin_client, team, changes, field, sentence):
-        services.team_update(team=team, intro="Old intro.", links=[{"label": "Old", "url": "https://old.example.org"}])
+        services.team_update(actor=SYSTEM, team=team, intro="Old intro.", links=[{"label": "Old", "url": "https://old.example.org"}])
         data = {"name": "Renamed", "intro": "New intro.", "links": "New | https://new.example.org", **changes}
         response = admin_client.post(SETTINGS, data)
         assert response.status_code == 400
@@ -423,7 +425,7 @@ class TestShowcase:
         assert order(team) == []
 
     def test_another_teams_items_are_refused(self, admin_client, team, org, admin):
-        other = services.team_create(organization=org, slug="other", name="Other", creator=admin)
+        other = services.team_create(organization=org, slug="other", name="Other", actor=SYSTEM, admin=admin)
         r = report(other, admin, "Not yours")
         p = project(other, "not-yours", "public", admin)
         for item in (f"report:{r.pk}", f"project:{p.pk}"):
@@ -529,7 +531,7 @@ class TestPrivacy:
 
     def test_while_inside_a_confirmed_public_choice_is_refused_with_a_sentence(self, admin_client, team, admin):
         p = project(team, "alpha", "team", admin)
-        services.team_update(team=team, projects_stay_inside=True)
+        services.team_update(actor=SYSTEM, team=team, projects_stay_inside=True)
         response = admin_client.post(PRIVACY, {"form": "visibility", "project": p.pk, "visibility": "public", "confirmed": "1"})
         assert response.status_code == 400
         assert any("keeps its projects inside the team" in m for m in messages_of(response))
@@ -539,7 +541,7 @@ class TestPrivacy:
 
     def test_while_inside_choosing_public_is_refused_at_once(self, admin_client, team, admin):
         p = project(team, "alpha", "team", admin)
-        services.team_update(team=team, projects_stay_inside=True)
+        services.team_update(actor=SYSTEM, team=team, projects_stay_inside=True)
         response = admin_client.post(PRIVACY, {"form": "visibility", "project": p.pk, "visibility": "public"}, headers=HTMX)
         body = html(response)
         p.refresh_from_db()
@@ -560,7 +562,7 @@ class TestPrivacy:
 
 class TestApi:
     def test_get_returns_the_profile_fields(self, client, team):
-        services.team_update(team=team, intro="Hi **all**", links=[{"label": "Lab", "url": "https://lab.example.org"}])
+        services.team_update(actor=SYSTEM, team=team, intro="Hi **all**", links=[{"label": "Lab", "url": "https://lab.example.org"}])
         response = client.get(API)
         assert response.status_code == 200
         body = response.json()
@@ -581,7 +583,7 @@ class TestApi:
 
     @pytest.mark.parametrize("url", ["javascript:alert(1)", "example.org"])
     def test_bad_link_is_400_with_fields_links_and_nothing_changes(self, api_client, admin, team, url):
-        services.team_update(team=team, intro="Old", links=[{"label": "Old", "url": "https://old.example.org"}])
+        services.team_update(actor=SYSTEM, team=team, intro="Old", links=[{"label": "Old", "url": "https://old.example.org"}])
         api_client.as_user(admin)
         response = api_client.patch(API, {"intro": "New", "links": [{"label": "Bad", "url": url}]})
         assert response.status_code == 400, response.content
@@ -608,7 +610,7 @@ class TestHome:
         report(team, admin, "Public findings")
         report(team, admin, "secret-xyz-team-only", "team")
         report(team, admin, "secret-xyz-draft", "draft")
-        hidden = services.team_create(organization=org, slug="hidden", name="Hidden Team", creator=admin)
+        hidden = services.team_create(organization=org, slug="hidden", name="Hidden Team", actor=SYSTEM, admin=admin)
         project(hidden, "internal", "team", admin)
         page = html(client.get("/"))
         teams = section(page, "explore-teams-heading")
@@ -623,8 +625,8 @@ class TestHome:
         experiment_services.run_create(project=p, actor=admin, name="alices-run")
         followed = report(team, admin, "Followed team report", "team")
         report(team, admin, "Not followed", "team")
-        report_services.follow_set(report=followed, user=member, on=True)
-        other = services.team_create(organization=org, slug="other", name="Other Team", creator=admin)
+        report_services.follow_set(report=followed, actor=member, on=True)
+        other = services.team_create(organization=org, slug="other", name="Other Team", actor=SYSTEM, admin=admin)
         page = html(member_client.get("/"))
         assert "Welcome" in page
         mine = section(page, "my-teams-heading")

@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 from allauth.account.models import EmailAddress
 from django.db import connection
-from django.template import TemplateDoesNotExist
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -17,8 +16,9 @@ from django.utils import timezone
 from accounts.models import User
 from teams import services
 from teams.models import CustomRole, Invitation, Membership, ServiceAccount, Team
-from teamsite.models import SiteSettings
+from core.models import SiteSettings
 from tests import factories
+from teams.policy import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -37,23 +37,23 @@ def admin(db):
 
 @pytest.fixture
 def org(admin):
-    return services.organization_create(slug="acme", name="Acme", admin=admin)
+    return services.organization_create(actor=SYSTEM, slug="acme", name="Acme", admin=admin)
 
 
 @pytest.fixture
 def team(org, admin):
-    return services.team_create(organization=org, slug="vision", name="Vision", creator=admin)
+    return services.team_create(organization=org, slug="vision", name="Vision", actor=SYSTEM, admin=admin)
 
 
 def add_member(team, role="member", **user_fields):
     person = factories.user(**user_fields)
-    services.org_member_set(organization=team.organization, user=person, role="member")
-    services.member_add(team=team, user=person, role=role)
+    services.org_member_set(actor=SYSTEM, organization=team.organization, user=person, role="member")
+    services.member_add(actor=SYSTEM, team=team, user=person, role=role)
     return person
 
 
 def invite(team, admin, email="invitee@example.com", role="viewer"):
-    return services.member_invite(team=team, email=email, role=role, invited_by=admin, base_url="http://testserver/")
+    return services.member_invite(team=team, email=email, role=role, actor=admin, base_url="http://testserver/")
 
 
 def invitation_path(created):
@@ -80,7 +80,7 @@ def admin_client(client, admin, team):
 
 
 def test_members_page_query_count_does_not_grow_with_members(admin_client, team, org):
-    role = services.custom_role_create(organization=org, name="reviewer", base="viewer", scopes=["report:create"])
+    role = services.custom_role_create(actor=SYSTEM, organization=org, name="reviewer", base="viewer", scopes=["report:create"])
     for n in range(4):
         add_member(team, role="member" if n % 2 else "viewer")
     add_member(team, role=role.name)
@@ -232,7 +232,7 @@ class TestPlainPostsRedirectWithAMessage:
     def test_revoking_an_accepted_invitation_says_only_why_not(self, admin_client, team, admin):
         created = invite(team, admin)
         invitee = factories.user(email="invitee@example.com")
-        services.invitation_accept(invitation=created.invitation, user=invitee)
+        services.invitation_accept(invitation=created.invitation, actor=invitee)
         response = admin_client.post(f"/vision/settings/invitations/{created.invitation.pk}/revoke/")
         page = messages_after(admin_client, response)
         assert "That invitation is already accepted." in page
@@ -240,14 +240,14 @@ class TestPlainPostsRedirectWithAMessage:
 
     def test_add_organization_member(self, admin_client, team, org):
         person = factories.user(username="erin")
-        services.org_member_set(organization=org, user=person, role="member")
+        services.org_member_set(actor=SYSTEM, organization=org, user=person, role="member")
         response = admin_client.post(f"{MEMBERS}add/", {"user": person.pk, "role": "member"})
         assert response["Location"] == MEMBERS
         assert "erin joined Vision as member." in messages_after(admin_client, response)
         assert Membership.objects.get(team=team, user=person).role == "member"
 
     def test_add_someone_outside_the_organization_is_refused(self, admin_client, team, org):
-        services.org_member_set(organization=org, user=factories.user(username="frank"), role="member")
+        services.org_member_set(actor=SYSTEM, organization=org, user=factories.user(username="frank"), role="member")
         stranger = factories.user(username="stranger")
         response = admin_client.post(f"{MEMBERS}add/", {"user": stranger.pk, "role": "member"})
         assert response.status_code == 400
@@ -256,8 +256,8 @@ class TestPlainPostsRedirectWithAMessage:
 
     def test_refused_add_always_says_why(self, admin_client, team, org):
         frank = factories.user(username="frank")
-        services.org_member_set(organization=org, user=frank, role="member")
-        services.member_add(team=team, user=frank, role="member")  # someone else was quicker
+        services.org_member_set(actor=SYSTEM, organization=org, user=frank, role="member")
+        services.member_add(actor=SYSTEM, team=team, user=frank, role="member")  # someone else was quicker
         response = admin_client.post(f"{MEMBERS}add/", {"user": frank.pk, "role": "viewer"})
         assert response.status_code == 400
         assert "Select a valid choice" in text_of(response)
@@ -300,7 +300,7 @@ class TestPlainPostsRedirectWithAMessage:
         assert team.name == "Vision Research"
 
     def test_revoke_service_account(self, admin_client, team, admin):
-        created = services.service_account_create(team=team, name="nightly", created_by=admin)
+        created = services.service_account_create(team=team, name="nightly", actor=admin)
         username = created.service_account.user.username
         response = admin_client.post(f"/vision/settings/service-accounts/{username}/revoke/")
         assert response["Location"] == "/vision/settings/service-accounts/"
@@ -384,7 +384,7 @@ class TestHtmxGetsOnlyTheFragment:
         assert not Membership.objects.filter(team=team, user=bob).exists()
 
     def test_revoke_service_account(self, admin_client, team, admin):
-        created = services.service_account_create(team=team, name="nightly", created_by=admin)
+        created = services.service_account_create(team=team, name="nightly", actor=admin)
         username = created.service_account.user.username
         response = admin_client.post(f"/vision/settings/service-accounts/{username}/revoke/", headers=HTMX)
         assert response.status_code == 200
@@ -421,7 +421,7 @@ class TestInvitationPage:
 
     def test_revoked(self, client, team, admin):
         created = invite(team, admin)
-        services.invitation_revoke(invitation=created.invitation)
+        services.invitation_revoke(actor=SYSTEM, invitation=created.invitation)
         response = client.get(invitation_path(created))
         assert response.status_code == 404
         assert "This invitation was revoked by a team admin." in text_of(response)
@@ -429,7 +429,7 @@ class TestInvitationPage:
     def test_already_accepted(self, client, team, admin):
         created = invite(team, admin)
         invitee = factories.user(email="invitee@example.com")
-        services.invitation_accept(invitation=created.invitation, user=invitee)
+        services.invitation_accept(invitation=created.invitation, actor=invitee)
         client.force_login(invitee)
         response = client.get(invitation_path(created))
         assert response.status_code == 404
@@ -527,7 +527,7 @@ class TestInviteOnlySite:
     def test_dead_invitation_does_not_open_sign_up(self, client, team, admin, settings):
         settings.OPEN_SIGNUP = False
         created = invite(team, admin)
-        services.invitation_revoke(invitation=created.invitation)
+        services.invitation_revoke(actor=SYSTEM, invitation=created.invitation)
         assert client.get(invitation_path(created)).status_code == 404
         assert "Sign Up Closed" in text_of(client.get("/accounts/signup/"))
 
@@ -536,5 +536,5 @@ class TestInviteOnlySite:
         created = invite(team, admin)
         client.get(invitation_path(created))
         assert "Sign Up Closed" not in text_of(client.get("/accounts/signup/"))
-        services.invitation_revoke(invitation=created.invitation)
+        services.invitation_revoke(actor=SYSTEM, invitation=created.invitation)
         assert "Sign Up Closed" in text_of(client.get("/accounts/signup/"))

@@ -2,7 +2,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
-from accounts.services import api_key_create
+from accounts import signals
+from accounts.models import ApiKey
+from accounts.services import api_key_issue
 
 
 class Command(BaseCommand):
@@ -20,7 +22,8 @@ class Command(BaseCommand):
         if not user.is_active:
             raise CommandError(f"The user {username!r} is deactivated; a key would not work.")
         try:
-            created = api_key_create(user=user, name=name)
+            created = api_key_issue(user=user, name=name)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
+        signals.api_key_created.send(sender=ApiKey, api_key=created.api_key, actor=None)  # the site's operator made it
         self.stdout.write(created.key)

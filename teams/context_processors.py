@@ -1,9 +1,4 @@
-from .models import SiteSettings
-
-
-def site(request):
-    current = SiteSettings.current()
-    return {"site_name": current.site_name, "open_signup": current.signup_is_open}
+from . import selectors
 
 
 def navigation(request):
@@ -11,8 +6,6 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from teams import selectors
-
     memberships = list(selectors.teams_of(user))
     admin_orgs = list(selectors.organizations_for_team_creation(user))
     can_invite = bool(admin_orgs) or any("team:invite" in m.scopes for m in memberships)

@@ -1,17 +1,21 @@
-"""Writes for site-wide settings (system admins)."""
+"""Site-wide writes for system admins: settings and accounts for other people."""
 
 import re
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .models import SiteSettings
+from accounts import services as account_services
+from core.models import SiteSettings
+
+from .. import policy
 
 DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
 @transaction.atomic
-def site_settings_update(*, site_name: str, open_signup: bool, allowed_signup_domains: str) -> SiteSettings:
+def site_settings_update(*, actor, site_name: str, open_signup: bool, allowed_signup_domains: str) -> SiteSettings:
+    policy.require(actor, "system:manage")
     domains = [line.strip().lower().lstrip("@") for line in (allowed_signup_domains or "").splitlines() if line.strip()]
     bad = [domain for domain in domains if not DOMAIN_RE.match(domain)]
     if bad:
@@ -25,3 +29,9 @@ def site_settings_update(*, site_name: str, open_signup: bool, allowed_signup_do
     current.save()
     transaction.on_commit(SiteSettings.forget)
     return current
+
+
+def user_create(*, actor, username: str, email: str, password: str):
+    """A system admin creates an account for someone (POST /api/v1/users)."""
+    policy.require(actor, "system:create_user")
+    return account_services.user_create(username=username, email=email, password=password)

@@ -1,7 +1,11 @@
+"""allauth's adapter: sign-up follows the site settings, and stays open for invitees."""
+
 from allauth.account.adapter import DefaultAccountAdapter
 from django.core.exceptions import ValidationError
 
-from teamsite.models import SiteSettings
+from core.models import SiteSettings
+
+from .services import invitation_by_token
 
 
 def _invited(request):
@@ -9,8 +13,6 @@ def _invited(request):
     token = request.session.get("invitation_token") if request is not None else None
     if not token:
         return False
-    from teams.services import invitation_by_token
-
     invitation = invitation_by_token(token)
     return invitation is not None and invitation.state == "pending"
 

@@ -1,357 +1,32 @@
-"""Writes for projects and runs. Callers have asked the policy first."""
+"""Ingestion: metric history and system metrics (the hot path), console logs, files and alerts."""
 
 from __future__ import annotations
 
 import hashlib
 import math
 import posixpath
-import secrets
-import string
 from array import array
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Max, Q
+from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
-from accounts.models import User
+from core.errors import Conflict, TooLarge
 from teams import policy
-from teams.models import Membership, Team
-from teamsite.errors import Conflict, TooLarge
 
-from . import history
-from .models import (
-    HistoryBatch,
-    LogLine,
-    MetricChunk,
-    MetricSeries,
-    Project,
-    Run,
-    RunAlert,
-    RunFile,
-    RunState,
-    SeriesKind,
-    Visibility,
-)
+from .. import history
+from ..models import HistoryBatch, LogLine, MetricChunk, MetricSeries, Run, RunAlert, RunFile, RunState, SeriesKind
+from .runs import FINAL_STATES
+from .storage import delete_stored
 
 MAX_POINTS_PER_REQUEST = 10_000
 MAX_LOG_LINES_PER_REQUEST = 10_000
 MAX_LOG_LINE_LENGTH = 10_000
 MAX_KEY_LENGTH = 255
-CRASH_AFTER = timedelta(minutes=5)
-FINAL_STATES = {RunState.FINISHED, RunState.FAILED, RunState.STOPPED}
-RUN_ID_ALPHABET = string.ascii_lowercase + string.digits
-
-
-# --- Projects -------------------------------------------------------------------
-
-
-def _check_visibility(team: Team, visibility: str):
-    if visibility not in Visibility.values:
-        raise ValidationError({"visibility": [f"Visibility is one of {', '.join(Visibility.values)}."]})
-    if team.projects_stay_inside and visibility in (Visibility.PUBLIC, Visibility.OPEN):
-        raise ValidationError(
-            {"visibility": [f"{team.name} keeps its projects inside the team, so a project cannot be {visibility}."]}
-        )
-
-
-@transaction.atomic
-def project_create(*, team: Team, name: str, creator: User, description: str = "", visibility: str = Visibility.TEAM) -> Project:
-    name = (name or "").strip()
-    _check_visibility(team, visibility)
-    project = Project(team=team, name=name, description=(description or "").strip(), visibility=visibility, created_by=creator)
-    project.full_clean(exclude=["team", "created_by"], validate_constraints=False)
-    if Project.objects.filter(team=team, name__iexact=name).exists():
-        raise ValidationError({"name": [f"{team.name} already has a project named “{name}”."]})
-    project.save()
-    if creator is not None and not creator.is_service:
-        policy.grant_project_creator(creator, project)
-        if visibility == Visibility.RESTRICTED:
-            policy.access_list_add(project, creator)  # or its creator could not open it
-    return project
-
-
-@transaction.atomic
-def project_update(*, project: Project, **changes) -> Project:
-    allowed = {"name", "description", "visibility"}
-    for field, value in changes.items():
-        if field not in allowed:
-            raise ValueError(field)
-        if field == "visibility":
-            _check_visibility(project.team, value)
-            creator = project.created_by
-            if value == Visibility.RESTRICTED and creator and Membership.objects.filter(team=project.team, user=creator).exists():
-                policy.access_list_add(project, creator)
-        setattr(project, field, value.strip() if isinstance(value, str) else value)
-    project.full_clean(exclude=["team", "created_by", "panels"], validate_constraints=False)
-    if "name" in changes and Project.objects.filter(team=project.team, name__iexact=project.name).exclude(pk=project.pk).exists():
-        raise ValidationError({"name": [f"{project.team.name} already has a project named “{project.name}”."]})
-    project.save()
-    return project
-
-
-def projects_keep_inside(*, team: Team) -> list[Project]:
-    """Move the team's public and open projects to `team` visibility; returns them."""
-    moved = list(team.projects.filter(visibility__in=[Visibility.PUBLIC, Visibility.OPEN]))
-    team.projects.filter(pk__in=[p.pk for p in moved]).update(visibility=Visibility.TEAM)
-    return moved
-
-
-@transaction.atomic
-def project_delete(*, project: Project, confirm: str) -> None:
-    if confirm != project.name:
-        raise ValidationError({"confirm": [f"Type the project's name, “{project.name}”, to delete it with all its runs."]})
-    files = list(RunFile.objects.filter(run__project=project).values_list("file", flat=True))
-    project.delete()
-    transaction.on_commit(lambda: _delete_stored(files))
-
-
-def project_panels_save(*, project: Project, panels: list) -> Project:
-    project.panels = clean_panels(panels)
-    project.save(update_fields=["panels"])
-    return project
-
-
-def clean_panels(panels) -> list[dict]:
-    if not isinstance(panels, list) or len(panels) > 50:
-        raise ValidationError({"panels": ["Panels are a list of at most 50 charts."]})
-    cleaned = []
-    for n, panel in enumerate(panels, start=1):
-        if not isinstance(panel, dict):
-            raise ValidationError({"panels": [f"Panel {n} is not an object."]})
-        keys = panel.get("keys")
-        if not isinstance(keys, list) or not keys or not all(isinstance(k, str) and 0 < len(k) <= MAX_KEY_LENGTH for k in keys):
-            raise ValidationError({"panels": [f"Panel {n} needs at least one metric key."]})
-        x = panel.get("x", "step")
-        if x not in ("step", "time"):
-            raise ValidationError({"panels": [f"Panel {n}: x is “step” or “time”."]})
-        smoothing = panel.get("smoothing", 0)
-        if not isinstance(smoothing, (int, float)) or not 0 <= smoothing < 1:
-            raise ValidationError({"panels": [f"Panel {n}: smoothing is between 0 and 0.99."]})
-        cleaned.append(
-            {
-                "title": str(panel.get("title") or ", ".join(keys))[:120],
-                "keys": keys[:10],
-                "x": x,
-                "smoothing": float(smoothing),
-                "log_y": bool(panel.get("log_y", False)),
-            }
-        )
-    return cleaned
-
-
-def access_list_set(*, project: Project, user: User, present: bool) -> None:
-    if present:
-        if not Membership.objects.filter(team=project.team, user=user).exists():
-            raise ValidationError({"username": [f"{user.username} is not a member of {project.team.name}."]})
-        policy.access_list_add(project, user)
-    else:
-        policy.access_list_remove(project, user)
-
-
-# --- Runs -------------------------------------------------------------------------
-
-
-def new_run_id() -> str:
-    return "".join(secrets.choice(RUN_ID_ALPHABET) for _ in range(8))
-
-
-def resolve_attribution(*, team: Team, actor: User, username: str | None, user_email: str | None) -> User:
-    """The person a run belongs to: the caller, or for a service account the member it names."""
-    if not (username or user_email):
-        return actor
-    if not actor.is_service:
-        if (username and username != actor.username) or (user_email and user_email.lower() != (actor.email or "").lower()):
-            raise ValidationError({"username": ["Only service accounts may log runs for someone else."]})
-        return actor
-    members = User.objects.filter(memberships__team=team, is_service=False, is_active=True)
-    person = None
-    if username:
-        person = members.filter(username=username).first()
-    elif user_email:
-        person = members.filter(Q(email__iexact=user_email) | Q(emailaddress__email__iexact=user_email, emailaddress__verified=True)).first()
-    if person is None:
-        named = username or user_email
-        raise ValidationError(
-            {"username" if username else "user_email": [f"{named} is not a member of {team.name}; a run can only be credited to a member."]}
-        )
-    return person
-
-
-@transaction.atomic
-def run_create(
-    *,
-    project: Project,
-    actor: User,
-    run_id: str | None = None,
-    name: str = "",
-    config: dict | None = None,
-    tags: list | None = None,
-    notes: str = "",
-    group: str = "",
-    job_type: str = "",
-    host: str = "",
-    username: str | None = None,
-    user_email: str | None = None,
-) -> Run:
-    creator = resolve_attribution(team=project.team, actor=actor, username=username, user_email=user_email)
-    run_id = (run_id or "").strip() or new_run_id()
-    errors = {}
-    if not _is_slug(run_id):
-        errors["run_id"] = ["Run ids use 1 to 64 letters, digits, dots, dashes or underscores."]
-    if config is not None and not isinstance(config, dict):
-        errors["config"] = ["config is an object of names to values."]
-    if tags is not None and (not isinstance(tags, list) or not all(isinstance(t, str) and 0 < len(t) <= 64 for t in tags)):
-        errors["tags"] = ["tags is a list of short strings."]
-    if errors:
-        raise ValidationError(errors)
-    if Run.objects.filter(project=project, run_id=run_id).exists():
-        raise Conflict(f"{project} already has a run with the id {run_id}.")
-    now = timezone.now()
-    run = Run(
-        project=project,
-        run_id=run_id,
-        name=(name or "").strip()[:128] or run_id,
-        config=_finite(config or {}),
-        tags=sorted(set(tags or [])),
-        notes=notes or "",
-        group=(group or "")[:128],
-        job_type=(job_type or "")[:64],
-        host=(host or "")[:255],
-        created_by=creator,
-        logged_by=actor,
-        created_at=now,
-        heartbeat_at=now,
-    )
-    run.full_clean(exclude=["project", "created_by", "logged_by"], validate_constraints=False)
-    try:
-        with transaction.atomic():
-            run.save()
-    except IntegrityError:
-        if Run.objects.filter(project=project, run_id=run_id).exists():
-            raise Conflict(f"{project} already has a run with the id {run_id}.") from None
-        raise
-    policy.grant_run_owner(creator, run)
-    return run
-
-
-def _is_slug(value):
-    import re
-
-    return bool(re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", value))
-
-
-def _merge(current: dict, changes: dict) -> dict:
-    merged = dict(current)
-    for key, value in changes.items():
-        if value is None:
-            merged.pop(key, None)
-        else:
-            merged[key] = value
-    return merged
-
-
-@transaction.atomic
-def run_update(*, run: Run, **changes) -> Run:
-    """Change a run; config and summary merge key by key (a null value removes the key)."""
-    errors = {}
-    for field in ("config", "summary"):
-        if field in changes and not isinstance(changes[field], dict):
-            errors[field] = [f"{field} is an object of names to values."]
-    if "state" in changes and changes["state"] not in RunState.values:
-        errors["state"] = [f"state is one of {', '.join(RunState.values)}."]
-    if "tags" in changes and (not isinstance(changes["tags"], list) or not all(isinstance(t, str) and 0 < len(t) <= 64 for t in changes["tags"])):
-        errors["tags"] = ["tags is a list of short strings."]
-    if errors:
-        raise ValidationError(errors)
-    run = Run.objects.select_for_update().get(pk=run.pk)
-    for field, value in changes.items():
-        if field in ("config", "summary"):
-            # null removes a key; NaN or infinity is kept, as null (JSON has neither)
-            setattr(run, field, _finite(_merge(getattr(run, field), value)))
-            if field == "summary":
-                pinned = set(run.pinned_summary_keys) | {key for key, v in value.items() if v is not None}
-                run.pinned_summary_keys = sorted(pinned - {key for key, v in value.items() if v is None})
-        elif field == "state":
-            run.state = value
-            run.finished_at = None if value == RunState.RUNNING else (run.finished_at or timezone.now())
-        elif field == "tags":
-            run.tags = sorted(set(value))
-        elif field in ("name", "notes"):
-            setattr(run, field, (value or "").strip() if field == "name" else value or "")
-        else:
-            raise ValueError(field)
-    run.full_clean(exclude=["project", "created_by", "logged_by"], validate_constraints=False)
-    run.save()
-    return run
-
-
-def run_heartbeat(*, run: Run) -> bool:
-    """Record that the run is alive; returns whether someone asked it to stop."""
-    now = timezone.now()
-    fields = {"heartbeat_at": now}
-    if run.state == RunState.CRASHED:
-        fields["state"] = RunState.RUNNING
-    Run.objects.filter(pk=run.pk).update(**fields)
-    return Run.objects.filter(pk=run.pk).values_list("stop_requested", flat=True).get()
-
-
-def run_stop(*, run: Run) -> Run:
-    if run.state in FINAL_STATES:
-        raise Conflict(f"The run {run.run_id} is already {run.state}.")
-    Run.objects.filter(pk=run.pk).update(stop_requested=True)
-    run.stop_requested = True
-    return run
-
-
-@transaction.atomic
-def run_delete(*, run: Run) -> None:
-    files = list(run.files.values_list("file", flat=True))
-    run.delete()  # guardian's direct-FK grants go with it (CASCADE)
-    transaction.on_commit(lambda: _delete_stored(files))
-
-
-@transaction.atomic
-def run_move(*, run: Run, target: Project) -> Run:
-    if target.team_id != run.project.team_id:
-        raise ValidationError({"project": ["Runs move between projects of the same team."]})
-    if run.project.visibility == Visibility.RESTRICTED:
-        raise Conflict("Runs cannot be moved out of a restricted project.")
-    if target.pk == run.project_id:
-        return run
-    if Run.objects.filter(project=target, run_id=run.run_id).exists():
-        raise Conflict(f"{target} already has a run with the id {run.run_id}.")
-    run.project = target
-    run.save(update_fields=["project"])
-    return run  # its creator, and so who may delete it, does not change
-
-
-def runs_mark_crashed(project: Project | None = None) -> int:
-    """Runs whose client went silent (no heartbeat for CRASH_AFTER) are crashed.
-
-    Pages call this; it reads first so that a page view writes (and takes
-    SQLite's write lock) only when there is something to mark.
-    """
-    stale = Run.objects.filter(state=RunState.RUNNING, heartbeat_at__lt=timezone.now() - CRASH_AFTER)
-    if project is not None:
-        stale = stale.filter(project=project)
-    if not stale.exists():
-        return 0
-    return stale.update(state=RunState.CRASHED)
-
-
-def _finite(value):
-    """JSON has no NaN or infinity: such numbers in config and summary become null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_finite(item) for item in value]
-    return value
 
 
 # --- History and system metrics ----------------------------------------------------------
@@ -481,7 +156,7 @@ def parse_columns(columns) -> tuple[dict[str, array], int]:
 
 @transaction.atomic
 def history_append(
-    *, run: Run, rows=None, columns=None, kind: str = SeriesKind.HISTORY, batch_id: str | None = None
+    *, actor, run: Run, rows=None, columns=None, kind: str = SeriesKind.HISTORY, batch_id: str | None = None
 ) -> int:
     """Append a batch of points to a run; returns how many were accepted (0 for a repeated batch).
 
@@ -489,6 +164,7 @@ def history_append(
     (portable between SQLite and PostgreSQL) rather than ORM queries, whose
     construction would cost more than the writes themselves.
     """
+    policy.require(actor, "run:log", run)
     by_key, points = parse_columns(columns) if columns is not None else parse_rows(rows)
     store = _HistoryStore(connection)
     state, summary, pinned = store.lock_run(run.pk)
@@ -618,7 +294,8 @@ class _HistoryStore:
 
 
 @transaction.atomic
-def logs_append(*, run: Run, lines) -> int:
+def logs_append(*, actor, run: Run, lines) -> int:
+    policy.require(actor, "run:log", run)
     if not isinstance(lines, list) or not all(isinstance(line, str) for line in lines):
         raise ValidationError({"lines": ["lines is a list of strings."]})
     if len(lines) > MAX_LOG_LINES_PER_REQUEST:
@@ -646,8 +323,16 @@ def clean_file_path(path: str) -> str:
 
 
 @transaction.atomic
-def file_save(*, run: Run, path: str, upload) -> RunFile:
-    path = clean_file_path(path)
+def files_save(*, actor, run: Run, files: dict) -> list[RunFile]:
+    """Save uploaded files by relative path; a bad path refuses the whole request before any file is saved."""
+    policy.require(actor, "run:log", run)
+    if not files:
+        raise ValidationError({"files": ["Send files as multipart form fields named by their relative path."]})
+    paths = {clean_file_path(path): upload for path, upload in files.items()}
+    return [_file_save(run, path, upload) for path, upload in paths.items()]
+
+
+def _file_save(run: Run, path: str, upload) -> RunFile:
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
@@ -660,22 +345,15 @@ def file_save(*, run: Run, path: str, upload) -> RunFile:
     record.file.save(path, upload, save=False)
     record.save()
     if old_name:
-        transaction.on_commit(lambda: _delete_stored([old_name]))
+        transaction.on_commit(lambda: delete_stored([old_name]))
     return record
 
 
-def _delete_stored(names):
-    from django.core.files.storage import default_storage
-
-    for name in names:
-        if name:
-            default_storage.delete(name)
-
-
 @transaction.atomic
-def alert_create(*, run: Run, title: str, text: str, level: str, wait_duration: float = 300) -> tuple[RunAlert, bool]:
+def alert_create(*, actor, run: Run, title: str, text: str, level: str, wait_duration: float = 300) -> tuple[RunAlert, bool]:
     """Record an alert and email the run's creator; a repeat of the same title inside
     wait_duration seconds is recorded but not sent again. Returns (alert, sent)."""
+    policy.require(actor, "run:log", run)
     errors = {}
     title, text = (title or "").strip(), (text or "").strip()
     if not title or len(title) > 200:

@@ -21,6 +21,7 @@ class SiteSettings(models.Model):
     )
 
     class Meta:
+        db_table = "teamsite_sitesettings"  # created by the teamsite app before the model moved here
         verbose_name = verbose_name_plural = "site settings"
 
     def __str__(self):
