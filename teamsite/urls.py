@@ -1,4 +1,5 @@
 from django.conf import settings
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
@@ -13,9 +14,13 @@ from teams.urls import team_urlpatterns
 from . import views
 from .api import api, api_index, api_not_found
 
+# The admin's own sign-in form has no rate limit: send operators through allauth's, which has.
+admin.site.login = secure_admin_login(admin.site.login)
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("health", views.health, name="health"),
+    path("health/ready", views.ready, name="health-ready"),
     path("favicon.ico", views.favicon),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
