@@ -181,3 +181,21 @@ def test_run_files_download_as_attachments(logger_world):
 def test_the_admin_sign_in_goes_through_the_rate_limited_one(db):
     response = Client().get("/admin/login/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_behind_nginx_file_bytes_go_out_through_x_accel_redirect(settings, logger_world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from experiments import services
+
+    settings.X_ACCEL_REDIRECT_PREFIX = "/protected/"
+    run = factories.run(logger_world.project, actor=logger_world.member, run_id="r1")
+    [record] = services.files_save(actor=logger_world.member, run=run, files={"w.bin": SimpleUploadedFile("w.bin", b"weights")})
+    client = Client()
+    client.force_login(logger_world.member)
+    response = client.get(f"/{logger_world.team.slug}/vision/runs/r1/files/w.bin")
+    assert response["X-Accel-Redirect"] == "/protected/" + record.file.name and response.content == b""
+    assert response["Content-Disposition"].startswith("attachment")
+    outsider = Client()
+    outsider.force_login(logger_world.outsider)
+    assert "X-Accel-Redirect" not in outsider.get(f"/{logger_world.team.slug}/vision/runs/r1/files/w.bin")
