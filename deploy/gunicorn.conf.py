@@ -8,10 +8,11 @@ import multiprocessing
 import os
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
-# sync workers: a request holds a worker, so the count bounds concurrent requests per process;
-# two per core plus one is gunicorn's own advice
+# processes x threads bound the concurrent requests;
+# two per core plus one is gunicorn's own advice for processes
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-worker_class = "sync"
+worker_class = "gthread"  # threads keep training clients' connections alive between batches
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 keepalive = 5  # training clients reuse one connection for their batches
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
