@@ -24,9 +24,9 @@ def too_large(size=None) -> TooLarge:
 
 class _Hashing:
     def new_file(self, *args, **kwargs):
-        super().new_file(*args, **kwargs)
-        self._sha256 = hashlib.sha256()
+        self._sha256 = hashlib.sha256()  # first: the memory handler's new_file stops the chain when it takes the file
         self._received = 0
+        super().new_file(*args, **kwargs)
 
     def _take(self, raw_data):
         self._sha256.update(raw_data)
