@@ -12,7 +12,7 @@ from reports.urls import urlpatterns as reports_urlpatterns
 from teams.urls import team_urlpatterns
 
 from . import views
-from .api import api, api_not_found
+from .api import api, api_index, api_not_found
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -25,6 +25,7 @@ urlpatterns = [
     path("settings/avatar/", account_views.avatar_save, name="settings-avatar"),
     path("settings/api-keys/", account_views.api_key_create, name="settings-api-key-create"),
     path("settings/api-keys/<str:prefix>/revoke/", account_views.api_key_revoke, name="settings-api-key-revoke"),
+    path("api/v1/", api_index),  # before ninja's root, which only raises 404
     path("api/v1/", api.urls),
     re_path(r"^api/", api_not_found),
     *team_site_urls,
