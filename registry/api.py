@@ -139,7 +139,7 @@ def artifact_list(request, team: str, project: str):
 
 
 @router.post(A + "/{name}/versions", response={200: dict, 201: dict}, summary="Log a version (multipart: manifest + files)")
-def version_create(request, team: str, project: str, name: str):
+def artifact_version_create(request, team: str, project: str, name: str):
     found = project_seen(request, team, project)
     policy.require(request.auth, "artifact:create", found)  # before reading what may be a large body
     try:
@@ -169,21 +169,21 @@ def artifact_detail(request, team: str, project: str, name: str):
 
 
 @router.get(A + "/{name}/versions/{version}", auth=optional_auth, response=dict, summary="One version with its files and lineage")
-def version_detail(request, team: str, project: str, name: str, version: str):
+def artifact_version_detail(request, team: str, project: str, name: str, version: str):
     found = version_seen(request, team, project, name, version)
     policy.require(request.auth, "artifact:view", found)
     return version_out(found, full=True)
 
 
 @router.patch(A + "/{name}/versions/{version}", response=dict, summary="Change a version's description or metadata")
-def version_update(request, team: str, project: str, name: str, version: str, payload: VersionPatch):
+def artifact_version_update(request, team: str, project: str, name: str, version: str, payload: VersionPatch):
     found = version_seen(request, team, project, name, version)
     services.version_update(actor=request.auth, version=found, **payload.dict(exclude_unset=True))
     return version_out(found, full=True)
 
 
 @router.delete(A + "/{name}/versions/{version}", response={204: None}, summary="Delete a version")
-def version_delete(request, team: str, project: str, name: str, version: str):
+def artifact_version_delete(request, team: str, project: str, name: str, version: str):
     services.version_delete(actor=request.auth, version=version_seen(request, team, project, name, version))
     return Status(204, None)
 
@@ -197,7 +197,7 @@ def stream_file(record, filename=None):
 
 
 @router.get(A + "/{name}/versions/{version}/files/{path:path}", auth=optional_auth, summary="Download one file (streamed)")
-def file_download(request, team: str, project: str, name: str, version: str, path: str):
+def artifact_file(request, team: str, project: str, name: str, version: str, path: str):
     found = version_seen(request, team, project, name, version)
     policy.require(request.auth, "artifact:download", found)
     record = selectors.file_of(found, path)
@@ -207,7 +207,7 @@ def file_download(request, team: str, project: str, name: str, version: str, pat
 
 
 @router.put(A + "/{name}/aliases/{alias}", response=dict, summary="Set or move an alias")
-def alias_set(request, team: str, project: str, name: str, alias: str, payload: AliasIn):
+def artifact_alias_set(request, team: str, project: str, name: str, alias: str, payload: AliasIn):
     artifact = artifact_seen(request, team, project, name)
     policy.require(request.auth, "artifact:edit_aliases", artifact)  # before saying whether the version exists
     version = selectors.version_by_ref(artifact, payload.version)
@@ -218,7 +218,7 @@ def alias_set(request, team: str, project: str, name: str, alias: str, payload: 
 
 
 @router.delete(A + "/{name}/aliases/{alias}", response={204: None}, summary="Remove an alias")
-def alias_delete(request, team: str, project: str, name: str, alias: str):
+def artifact_alias_delete(request, team: str, project: str, name: str, alias: str):
     services.alias_delete(actor=request.auth, artifact=artifact_seen(request, team, project, name), alias=alias)
     return Status(204, None)
 
@@ -235,19 +235,19 @@ def _upload(request, team, project, name, upload_id) -> Upload:
 
 
 @router.post(A + "/{name}/uploads", response={201: dict}, summary="Start an upload: only missing contents are sent")
-def upload_create(request, team: str, project: str, name: str, payload: UploadIn):
+def artifact_upload_create(request, team: str, project: str, name: str, payload: UploadIn):
     upload, missing = services.upload_create(actor=request.auth, project=project_seen(request, team, project), name=name, files=payload.files)
     return Status(201, {"upload_id": upload.upload_id, "missing": missing})
 
 
 @router.get(A + "/{name}/uploads/{upload_id}", response=dict, summary="What arrived so far")
-def upload_status(request, team: str, project: str, name: str, upload_id: str):
+def artifact_upload_status(request, team: str, project: str, name: str, upload_id: str):
     upload = _upload(request, team, project, name, upload_id)
     return {"upload_id": upload.upload_id, "received": services.upload_status(actor=request.auth, upload=upload)}
 
 
 @router.put(A + "/{name}/uploads/{upload_id}/blobs/{sha256}", response=dict, summary="Send one part of a file (Content-Range)")
-def upload_part(request, team: str, project: str, name: str, upload_id: str, sha256: str):
+def artifact_upload_part(request, team: str, project: str, name: str, upload_id: str, sha256: str):
     upload = _upload(request, team, project, name, upload_id)
     length = request.META.get("CONTENT_LENGTH")
     held = services.upload_part(
@@ -258,7 +258,7 @@ def upload_part(request, team: str, project: str, name: str, upload_id: str, sha
 
 
 @router.post(A + "/{name}/uploads/{upload_id}/commit", response={200: dict, 201: dict}, summary="Log the version from the upload")
-def upload_commit(request, team: str, project: str, name: str, upload_id: str, payload: CommitIn):
+def artifact_upload_commit(request, team: str, project: str, name: str, upload_id: str, payload: CommitIn):
     upload = _upload(request, team, project, name, upload_id)
     version, created = services.upload_commit(
         actor=request.auth, upload=upload, type=payload.type, description=payload.description, metadata=payload.metadata,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from ninja import Router, Schema, Status
+from ninja.errors import AuthenticationError
 from pydantic import Field
 
 from core.pagination import paginate
@@ -12,7 +13,7 @@ from teams import policy
 from teams.selectors import team_or_404
 
 from . import selectors, services
-from .api import stream_file, unseen
+from .api import stream_file
 
 router = Router(tags=["registry"])
 R = "/teams/{team}/registry"
@@ -36,9 +37,11 @@ class ProtectedIn(Schema):
 
 
 def _team(request, slug):
+    """The team (its name is public): anonymous callers 401, who lacks registry:view 403."""
     team = team_or_404(slug)
-    if not policy.can(request.auth, "team:view", team):
-        raise unseen(request, f"There is no registry for {slug} you can see.")
+    if not getattr(request.auth, "is_authenticated", False):
+        raise AuthenticationError()
+    policy.require(request.auth, "registry:view", team)
     return team
 
 
@@ -82,33 +85,33 @@ def model_out(model, *, full=False):
 
 
 @router.get(R + "/models", summary="The team's registered models")
-def model_list(request, team: str):
+def registry_model_list(request, team: str):
     found = _team(request, team)
     policy.require(request.auth, "registry:view", found)
     return paginate(request, selectors.models_of(found).select_related("created_by").order_by("-created_at", "-id"), model_out)
 
 
 @router.post(R + "/models", response={201: dict}, summary="Register a model")
-def model_create(request, team: str, payload: ModelIn):
+def registry_model_create(request, team: str, payload: ModelIn):
     model = services.model_create(actor=request.auth, team=_team(request, team), name=payload.name, description=payload.description)
     return Status(201, model_out(model, full=True))
 
 
 @router.get(R + "/models/{model}", response=dict, summary="A registered model with its versions and aliases")
-def model_detail(request, team: str, model: str):
+def registry_model_detail(request, team: str, model: str):
     found = _model(request, team, model)
     policy.require(request.auth, "registry:view", found.team)
     return model_out(found, full=True)
 
 
 @router.delete(R + "/models/{model}", response={204: None}, summary="Delete a registered model")
-def model_delete(request, team: str, model: str):
+def registry_model_delete(request, team: str, model: str):
     services.model_delete(actor=request.auth, model=_model(request, team, model))
     return Status(204, None)
 
 
 @router.post(R + "/models/{model}/versions", response={200: dict, 201: dict}, summary="Link an artifact version")
-def model_link(request, team: str, model: str, payload: LinkIn):
+def registry_model_link(request, team: str, model: str, payload: LinkIn):
     found = _model(request, team, model)
     policy.require(request.auth, "registry:add_model", found.team)  # before saying whether the artifact exists
     project_name, _, _ = selectors.parse_ref(payload.artifact)
@@ -122,7 +125,7 @@ def model_link(request, team: str, model: str, payload: LinkIn):
 
 
 @router.delete(R + "/models/{model}/versions/{version}", response={204: None}, summary="Unlink a version")
-def model_unlink(request, team: str, model: str, version: str):
+def registry_model_unlink(request, team: str, model: str, version: str):
     found = _model(request, team, model)
     policy.require(request.auth, "registry:add_model", found.team)
     services.model_unlink(actor=request.auth, link=_link(found, version))
@@ -130,7 +133,7 @@ def model_unlink(request, team: str, model: str, version: str):
 
 
 @router.put(R + "/models/{model}/aliases/{alias}", response=dict, summary="Set or move an alias")
-def model_alias_set(request, team: str, model: str, alias: str, payload: AliasIn):
+def registry_model_alias_set(request, team: str, model: str, alias: str, payload: AliasIn):
     found = _model(request, team, model)
     link = selectors.link_by_ref(found, payload.version)
     if link is None:
@@ -141,13 +144,13 @@ def model_alias_set(request, team: str, model: str, alias: str, payload: AliasIn
 
 
 @router.delete(R + "/models/{model}/aliases/{alias}", response={204: None}, summary="Remove an alias")
-def model_alias_delete(request, team: str, model: str, alias: str):
+def registry_model_alias_delete(request, team: str, model: str, alias: str):
     services.model_alias_delete(actor=request.auth, model=_model(request, team, model), alias=alias)
     return Status(204, None)
 
 
 @router.get(R + "/models/{model}/versions/{version}/files/{path:path}", summary="Download a file of a registered version")
-def model_file(request, team: str, model: str, version: str, path: str):
+def registry_model_file(request, team: str, model: str, version: str, path: str):
     found = _model(request, team, model)
     policy.require(request.auth, "registry:download", found.team)
     link = _link(found, version)
@@ -158,12 +161,12 @@ def model_file(request, team: str, model: str, version: str, path: str):
 
 
 @router.get(R + "/protected-aliases", response=dict, summary="The aliases only registry admins may move")
-def protected_get(request, team: str):
+def registry_protected_get(request, team: str):
     found = _team(request, team)
     policy.require(request.auth, "registry:view", found)
     return {"aliases": services.protected_aliases(found)}
 
 
 @router.put(R + "/protected-aliases", response=dict, summary="Set the protected aliases")
-def protected_set(request, team: str, payload: ProtectedIn):
+def registry_protected_set(request, team: str, payload: ProtectedIn):
     return {"aliases": services.protected_aliases_set(actor=request.auth, team=_team(request, team), aliases=payload.aliases)}

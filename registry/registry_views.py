@@ -21,18 +21,14 @@ from .api import stream_file
 from .views import _errors, _version
 
 
-def _team(request, team):
-    """The team and the viewer's access; who cannot see its registry: sign in first, or 404."""
-    team, access = team_access(request, team, None)
-    if not access.can("team:view"):
-        require_signed_in(request)
-        raise Http404("No such registry.")
-    return team, access
+def _team(request, team, scope="registry:view"):
+    """The team (its name is public) and the viewer's access: visitors sign in first, who lacks `scope` gets 403."""
+    require_signed_in(request)
+    return team_access(request, team, scope)
 
 
 def _model(request, team, name, scope="registry:view"):
-    team, access = _team(request, team)
-    access.require(scope)
+    team, access = _team(request, team, scope)
     model = selectors.model_by_name(team, name)
     if model is None:
         raise Http404("No such model.")
@@ -41,7 +37,6 @@ def _model(request, team, name, scope="registry:view"):
 
 def registry_home(request, team):
     team, access = _team(request, team)
-    access.require("registry:view")
     errors, status = {}, 200
     if request.method == "POST":
         try:
@@ -138,7 +133,7 @@ def link_to_registry(request, team, project, name, version):
 
 
 def settings_registry(request, team):
-    team, access = _team(request, team)
+    team, access = _team(request, team, None)
     if not (access.can("registry:manage_admins") or access.can("registry:manage_protected_aliases")):
         access.require("registry:manage_admins")
     status = 200

@@ -124,8 +124,8 @@ def upload_part(*, actor, upload: Upload, sha256: str, content_range: str, strea
         raise Conflict("This upload was committed; start another.")
     size = _declared_size(upload, sha256)
     done, part = _done(upload, sha256), _part(upload, sha256)
-    if done.exists():
-        return size
+    if done.exists() or blobs.held(upload.project.team, {sha256}):
+        return size  # whole already, or content the site holds: nothing to send
     match = CONTENT_RANGE.fullmatch((content_range or "").strip())
     if not match:
         raise ValidationError({"Content-Range": ["Send Content-Range: bytes START-END/TOTAL (END inclusive)."]})
@@ -184,5 +184,6 @@ def upload_commit(*, actor, upload: Upload, type: str, description: str = "", me
         for handle in handles:
             handle.close()
     Upload.objects.filter(pk=upload.pk).update(committed_at=result[0].created_at)
-    shutil.rmtree(_dir(upload), ignore_errors=True)
+    folder = _dir(upload)
+    transaction.on_commit(lambda: shutil.rmtree(folder, ignore_errors=True))
     return result
