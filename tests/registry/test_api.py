@@ -127,7 +127,7 @@ def test_who_sees_what(client, lab):
     log(lab.member, lab.project)
     assert client_for(client, None).get(A).status_code == 401
     assert client_for(client, lab.outsider).get(A).status_code == 404
-    assert client_for(client, lab.outsider).get(f"{R}/models").status_code == 404
+    assert client_for(client, lab.outsider).get(f"{R}/models").status_code == 403  # team names are public
     assert client_for(client, None).get(f"{R}/models").status_code == 401
 
 

@@ -36,7 +36,7 @@ def test_outsiders_get_404_and_visitors_sign_in(client, lab):
     assert client.get("/rlab/vision/artifacts/").status_code == 302
     outsider = signed_in(client, lab.outsider)
     assert outsider.get("/rlab/vision/artifacts/").status_code == 404
-    assert outsider.get("/rlab/registry/").status_code == 404
+    assert outsider.get("/rlab/registry/").status_code == 403
 
 
 def test_alias_set_in_place_and_link(client, lab):
