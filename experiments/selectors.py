@@ -13,7 +13,7 @@ from django.db.models import Count, Max, Q
 from django.http import FileResponse, Http404
 
 from teams import policy
-from teams import roles
+from teams import roles, storage
 from teams.models import Membership, Team
 
 from . import history
@@ -295,7 +295,7 @@ def run_file_response(run, path):
     if record is None:
         raise Http404(f"The run has no file {path}.")
     try:
-        handle = record.file.open("rb")
-    except FileNotFoundError:
+        handle = storage.open_stream(record.storage, record.file.name)
+    except Exception:  # noqa: BLE001 - missing locally (FileNotFoundError) or in a bucket (NoSuchKey)
         raise Http404(f"The bytes of {path} are missing from storage; ask a site operator.") from None
     return FileResponse(handle, as_attachment=True, filename=path.rsplit("/", 1)[-1])

@@ -37,7 +37,7 @@ class Blob(models.Model):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="blobs")
     sha256 = models.CharField(max_length=64)
     size = models.BigIntegerField()
-    storage = models.ForeignKey(TeamStorage, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    storage = models.ForeignKey(TeamStorage, null=True, blank=True, on_delete=models.RESTRICT, related_name="+")
     name = models.CharField(max_length=500, help_text="The file's name in its storage")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -147,7 +147,8 @@ class ModelVersion(models.Model):
 
     model = models.ForeignKey(RegisteredModel, on_delete=models.CASCADE, related_name="versions")
     index = models.IntegerField()
-    artifact_version = models.ForeignKey(ArtifactVersion, on_delete=models.PROTECT, related_name="model_links")
+    # deleting one version is refused while linked (409, registry.services); a deleted project takes its links along
+    artifact_version = models.ForeignKey(ArtifactVersion, on_delete=models.CASCADE, related_name="model_links")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

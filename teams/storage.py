@@ -148,9 +148,21 @@ def probe(storage):
         raise ProbeFailed("delete", _reason(exc)) from None
 
 
+HINTS = {
+    "403": "access denied: check the access key ID and the secret",
+    "SignatureDoesNotMatch": "the secret does not match the access key ID",
+    "InvalidAccessKeyId": "the storage does not know this access key ID",
+    "AccessDenied": "access denied: this key may not use the bucket",
+    "404": "there is no such bucket at this endpoint",
+    "NoSuchBucket": "there is no such bucket at this endpoint",
+}
+
+
 def _reason(exc):
     response = getattr(exc, "response", None)
     if isinstance(response, dict) and response.get("Error"):
         error = response["Error"]
-        return f"{error.get('Code', '')} {error.get('Message', '')}".strip() or str(exc)
+        code = str(error.get("Code", ""))
+        said = f"{code} {error.get('Message', '')}".strip()
+        return f"{HINTS[code]} ({said})" if code in HINTS else said or str(exc)
     return str(exc) or type(exc).__name__
