@@ -243,7 +243,11 @@ def artifact_upload_create(request, team: str, project: str, name: str, payload:
 @router.get(A + "/{name}/uploads/{upload_id}", response=dict, summary="What arrived so far")
 def artifact_upload_status(request, team: str, project: str, name: str, upload_id: str):
     upload = _upload(request, team, project, name, upload_id)
-    return {"upload_id": upload.upload_id, "received": services.upload_status(actor=request.auth, upload=upload)}
+    received = services.upload_status(actor=request.auth, upload=upload)
+    sizes = {item["sha256"]: item["size"] for item in upload.files}
+    held = blobs.held(upload.project.team, set(sizes))
+    missing = sorted(sha for sha, size in sizes.items() if sha not in held and size > 0 and received.get(sha, 0) < size)
+    return {"upload_id": upload.upload_id, "received": received, "missing": missing, "committed": bool(upload.committed_at)}
 
 
 @router.put(A + "/{name}/uploads/{upload_id}/blobs/{sha256}", response=dict, summary="Send one part of a file (Content-Range)")
