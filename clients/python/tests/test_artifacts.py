@@ -7,6 +7,7 @@ import pytest
 
 import teamsite_client as ts
 from teamsite_client import artifacts, cli
+from teamsite_client import cache as cache_module
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ def test_unchanged_files_are_not_hashed_again(tmp_path, cache, monkeypatch):
     path = tmp_path / "f.bin"
     path.write_bytes(b"one")
     assert cache.sha256(str(path)) == sha(b"one")
-    monkeypatch.setattr(artifacts, "hash_file", lambda p: pytest.fail("hashed again"))
+    monkeypatch.setattr(cache_module, "hash_file", lambda p: pytest.fail("hashed again"))
     assert cache.sha256(str(path)) == sha(b"one")
     monkeypatch.undo()
     path.write_bytes(b"two!")
