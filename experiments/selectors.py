@@ -17,7 +17,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.utils.http import content_disposition_header
 
 from teams import policy
-from teams import roles
+from teams import roles, storage
 from teams.models import Membership, Team
 
 from . import history
@@ -306,7 +306,7 @@ def run_file_response(run, path):
         response["Content-Disposition"] = content_disposition_header(True, filename)
         return response
     try:
-        handle = record.file.open("rb")
-    except FileNotFoundError:
+        handle = storage.open_stream(record.storage, record.file.name)
+    except Exception:  # noqa: BLE001 - missing locally (FileNotFoundError) or in a bucket (NoSuchKey)
         raise Http404(f"The bytes of {path} are missing from storage; ask a site operator.") from None
     return FileResponse(handle, as_attachment=True, filename=filename)

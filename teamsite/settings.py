@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "teams",
     "experiments",
     "reports",
+    "registry",
     "profiles",
 ]
 
@@ -242,6 +243,12 @@ STORAGES = {
 }
 
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Uploaded files are hashed while they stream in (core/uploads.py); larger ones go to disk, never to memory.
+FILE_UPLOAD_HANDLERS = ["core.uploads.HashingMemoryFileUploadHandler", "core.uploads.HashingTemporaryFileUploadHandler"]
+# The largest file an artifact (or a run) may hold; larger ones are refused with 413.
+UPLOAD_MAX_FILE_SIZE = int(env("UPLOAD_MAX_FILE_SIZE", str(5 * 1024**3)))
+# Where parts of resumable artifact uploads wait until their file is whole (default: MEDIA_ROOT/.staging).
+ARTIFACT_STAGING_DIR = env("ARTIFACT_STAGING_DIR")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Abuse limits (core/guard.py): requests per window, "COUNT/SECONDS"; 0 turns one off.
 # Counted per API key (a training job batches its points: about one request a second)

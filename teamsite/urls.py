@@ -8,6 +8,7 @@ from accounts import views as account_views
 from teams.urls import site_urlpatterns as team_site_urls
 from experiments.urls import urlpatterns as experiments_urlpatterns
 from profiles.urls import urlpatterns as profiles_urlpatterns
+from registry.urls import urlpatterns as registry_urlpatterns
 from reports.urls import urlpatterns as reports_urlpatterns
 from teams.urls import team_urlpatterns
 
@@ -43,4 +44,5 @@ if not settings.AWS_STORAGE_BUCKET_NAME:
 urlpatterns += team_urlpatterns  # last: a team's slug sits at the site root
 urlpatterns += profiles_urlpatterns  # /<team>/ and /<team>/settings/
 urlpatterns += reports_urlpatterns
+urlpatterns += registry_urlpatterns  # /<team>/registry/ before /<team>/<project>/
 urlpatterns += experiments_urlpatterns  # and a project's name under it

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
 import posixpath
 from array import array
@@ -16,10 +15,12 @@ from django.db.models import Max
 from django.utils import timezone
 
 from core.errors import Conflict, TooLarge
+from core.uploads import sha256_of
 from teams import policy
+from teams import storage as team_storage
 
 from .. import history
-from ..models import HistoryBatch, LogLine, MetricChunk, MetricSeries, Run, RunAlert, RunFile, RunState, SeriesKind
+from ..models import HistoryBatch, LogLine, MetricChunk, MetricSeries, Run, RunAlert, RunFile, RunState, SeriesKind, run_file_path
 from .runs import FINAL_STATES
 from .storage import delete_stored
 
@@ -333,19 +334,19 @@ def files_save(*, actor, run: Run, files: dict) -> list[RunFile]:
 
 
 def _file_save(run: Run, path: str, upload) -> RunFile:
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
     old = RunFile.objects.filter(run=run, path=path).first()
-    old_name = old.file.name if old else None
+    old_file = (old.storage_id, old.file.name) if old else None
     if old:
         old.delete()
-    record = RunFile(run=run, path=path, size=upload.size, sha256=digest.hexdigest())
-    record.file.save(path, upload, save=False)
+    location = team_storage.current(run.project.team)  # the team's storage now; older files stay where they are
+    record = RunFile(run=run, path=path, size=upload.size, sha256=sha256_of(upload), storage=location)
+    if location is None:
+        record.file.save(path, upload, save=False)
+    else:
+        record.file.name = team_storage.save_stream(location, run_file_path(record, path), upload)
     record.save()
-    if old_name:
-        transaction.on_commit(lambda: delete_stored([old_name]))
+    if old_file:
+        transaction.on_commit(lambda: delete_stored([old_file]))
     return record
 
 
