@@ -7,15 +7,19 @@
 - JSON bodies: over `API_MAX_JSON_BYTES` is 413; NUL characters (which
   PostgreSQL cannot store in text) are 400 before anything reads them.
 - Faults: a database that went away is 503 with a sentence, never a traceback;
+  a full disk 507, a file storage (S3) refusal 503 saying what it answered;
   a body nested too deeply to parse is 400.
 
 Errors under `/api/` answer in the API's error shape (MLflow's under MLflow's
 paths, which its clients read); pages get a short page.
 """
 
+import errno
 import hashlib
 import logging
 import time
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from django.conf import settings
 from django.core.cache import cache
@@ -26,8 +30,11 @@ from django.http import HttpResponse, JsonResponse
 logger = logging.getLogger("teamsite.guard")
 
 MLFLOW_PREFIXES = ("/api/2.0/", "/api/3.0/", "/ajax-api/")
-MLFLOW_CODES = {400: "INVALID_PARAMETER_VALUE", 401: "UNAUTHENTICATED", 413: "INVALID_PARAMETER_VALUE", 429: "REQUEST_LIMIT_EXCEEDED", 503: "TEMPORARILY_UNAVAILABLE"}
-CODES = {400: "invalid", 413: "too_large", 429: "rate_limited", 503: "unavailable"}
+MLFLOW_CODES = {
+    400: "INVALID_PARAMETER_VALUE", 401: "UNAUTHENTICATED", 413: "INVALID_PARAMETER_VALUE",
+    429: "REQUEST_LIMIT_EXCEEDED", 503: "TEMPORARILY_UNAVAILABLE", 507: "TEMPORARILY_UNAVAILABLE",
+}
+CODES = {400: "invalid", 413: "too_large", 429: "rate_limited", 503: "unavailable", 507: "unavailable"}
 UNLIMITED_PREFIXES = ("/static/", "/health", "/favicon.ico")
 
 
@@ -72,6 +79,13 @@ def _over(bucket, limit):
         logger.warning("rate limit cache unavailable", exc_info=True)
         return 0
     return int(window - now % window) + 1 if seen > count else 0
+
+
+def _storage_reason(exception):
+    if isinstance(exception, ClientError):
+        error = exception.response.get("Error", {})
+        return f"{error.get('Code', 'error')}: {error.get('Message', '')}".strip(": ")
+    return type(exception).__name__
 
 
 class GuardMiddleware:
@@ -126,6 +140,12 @@ class GuardMiddleware:
         if isinstance(exception, (OperationalError, InterfaceError)) or type(exception) is DatabaseError:
             logger.error("database unavailable: %s %s: %s", request.method, request.path, exception)
             return refusal(request, 503, "The database is not answering just now; nothing was changed. Try again in a moment.")
+        if isinstance(exception, OSError) and exception.errno == errno.ENOSPC:
+            logger.error("disk full: %s %s", request.method, request.path)
+            return refusal(request, 507, "The server's disk is full, so nothing was stored; tell a site operator.")
+        if isinstance(exception, BotoCoreError | ClientError):
+            logger.error("file storage refused: %s %s: %s", request.method, request.path, exception)
+            return refusal(request, 503, f"The file storage did not accept the request ({_storage_reason(exception)}); nothing was stored.")
         if isinstance(exception, RecursionError):
             return refusal(request, 400, "The body is nested too deeply to read.")
         if isinstance(exception, RequestDataTooBig):

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import FileSystemStorage, default_storage
 
 from django.db.models import Count, Max, Q
 from django.http import FileResponse, Http404, HttpResponse
@@ -299,7 +299,7 @@ def run_file_response(run, path):
     if record is None:
         raise Http404(f"The run has no file {path}.")
     filename = path.rsplit("/", 1)[-1]
-    if settings.X_ACCEL_REDIRECT_PREFIX and isinstance(record.file.storage, FileSystemStorage):
+    if settings.X_ACCEL_REDIRECT_PREFIX and record.storage_id is None and isinstance(default_storage, FileSystemStorage):
         # the policy has said yes; nginx sends the bytes (deploy/nginx/teamsite.conf)
         response = HttpResponse(content_type="application/octet-stream")
         response["X-Accel-Redirect"] = settings.X_ACCEL_REDIRECT_PREFIX + quote(record.file.name)

@@ -199,3 +199,59 @@ def test_behind_nginx_file_bytes_go_out_through_x_accel_redirect(settings, logge
     outsider = Client()
     outsider.force_login(logger_world.outsider)
     assert "X-Accel-Redirect" not in outsider.get(f"/{logger_world.team.slug}/vision/runs/r1/files/w.bin")
+
+
+def test_a_full_disk_on_upload_is_a_clean_error_and_leaves_no_files(logger_world, settings, monkeypatch):
+    import errno
+    import os
+
+    from django.core.files.storage import FileSystemStorage
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from experiments.models import RunFile
+
+    factories.run(logger_world.project, actor=logger_world.member, run_id="r1")
+    real_save = FileSystemStorage._save
+    written = []
+
+    def fills_up(self, name, content):
+        if written:  # the second file meets a full disk halfway through
+            with open(self.path(name), "wb") as partial:
+                partial.write(b"half")
+            raise OSError(errno.ENOSPC, "No space left on device")
+        written.append(name)
+        return real_save(self, name, content)
+
+    monkeypatch.setattr(FileSystemStorage, "_save", fills_up)
+    response = Client().post(
+        f"{logger_world.runs_url}/r1/files",
+        data={"a.txt": SimpleUploadedFile("a.txt", b"first"), "b.txt": SimpleUploadedFile("b.txt", b"second")},
+        headers={"Authorization": f"Bearer {logger_world.key}"},
+    )
+    error = _error(response, 507)
+    assert "disk is full" in error["message"]
+    assert not RunFile.objects.exists()
+    left = [f for _, _, files in os.walk(settings.MEDIA_ROOT) for f in files]
+    assert left == [], f"orphan files: {left}"
+
+
+def test_a_storage_refusal_is_said_in_a_sentence(logger_world, monkeypatch):
+    from botocore.exceptions import ClientError
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from experiments.models import RunFile
+
+    factories.run(logger_world.project, actor=logger_world.member, run_id="r1")
+
+    def refuses(*args, **kwargs):
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "PutObject")
+
+    monkeypatch.setattr("teams.storage.current", lambda team: object())
+    monkeypatch.setattr("teams.storage.save_stream", refuses)
+    response = Client().post(
+        f"{logger_world.runs_url}/r1/files", data={"a.txt": SimpleUploadedFile("a.txt", b"x")},
+        headers={"Authorization": f"Bearer {logger_world.key}"},
+    )
+    error = _error(response, 503)
+    assert "AccessDenied: Access Denied" in error["message"] and "nothing was stored" in error["message"]
+    assert not RunFile.objects.exists()

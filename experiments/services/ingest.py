@@ -330,7 +330,15 @@ def files_save(*, actor, run: Run, files: dict) -> list[RunFile]:
     if not files:
         raise ValidationError({"files": ["Send files as multipart form fields named by their relative path."]})
     paths = {clean_file_path(path): upload for path, upload in files.items()}
-    return [_file_save(run, path, upload) for path, upload in paths.items()]
+    saved = []
+    try:
+        for path, upload in paths.items():
+            saved.append(_file_save(run, path, upload))
+    except BaseException:
+        # the rows roll back with the transaction; the bytes already written must go too (a full disk leaves no orphans)
+        delete_stored([(record.storage_id, record.file.name) for record in saved])
+        raise
+    return saved
 
 
 def _file_save(run: Run, path: str, upload) -> RunFile:
@@ -341,7 +349,14 @@ def _file_save(run: Run, path: str, upload) -> RunFile:
     location = team_storage.current(run.project.team)  # the team's storage now; older files stay where they are
     record = RunFile(run=run, path=path, size=upload.size, sha256=sha256_of(upload), storage=location)
     if location is None:
-        record.file.save(path, upload, save=False)
+        storage = record.file.storage
+        name = storage.get_available_name(record.file.field.generate_filename(record, path))
+        try:
+            record.file.name = storage.save(name, upload)
+        except BaseException:
+            if storage.exists(name):  # a write cut short (a full disk) leaves part of the bytes
+                storage.delete(name)
+            raise
     else:
         record.file.name = team_storage.save_stream(location, run_file_path(record, path), upload)
     record.save()

@@ -10,7 +10,7 @@ from registry.models import ArtifactFile, ArtifactVersion, Blob
 from teams import policy
 from teams.models import AuditEvent
 
-from .conftest import entries, log, sha
+from .conftest import log, sha
 
 
 def test_digest_follows_the_spec_rule():
@@ -114,32 +114,6 @@ def test_lineage_records_use_and_walks_hops(lab):
     other = experiments.run_create(actor=lab.admin, project=lab.project, run_id="x")
     with pytest.raises(policy.Denied):
         services.artifact_use(actor=lab.member, run=other, version=data)
-
-
-@pytest.fixture
-def file_db(tmp_path):
-    """SQLite's in-memory test database locks whole tables between connections (no waiting):
-    concurrent writers are tried on a file database, as the site runs (WAL, immediate transactions)."""
-    from django.core.management import call_command
-
-    if connection.vendor != "sqlite":
-        yield
-        return
-    from django.db import connections
-
-    # the in-memory database lives only while a connection holds it: keep the main one, swap in another
-    shared = connections.settings["default"]
-    saved_connection, saved_name = connections["default"], shared["NAME"]
-    shared["NAME"] = str(tmp_path / "concurrent.sqlite3")
-    connections["default"] = connections.create_connection("default")
-    try:
-        call_command("migrate", verbosity=0)
-        yield
-    finally:
-        connections["default"].close()
-        shared["NAME"] = saved_name
-        saved_connection.settings_dict["NAME"] = saved_name
-        connections["default"] = saved_connection
 
 
 @pytest.mark.django_db(transaction=True)
