@@ -257,6 +257,17 @@ def history_csv_rows(run, *, kind=SeriesKind.HISTORY, keys=None):
             )
 
 
+def history_tail(series_id: int, count: int, points: int) -> list[tuple[float, float]]:
+    """The last `points` raw points of a series as (step, value), oldest first: reads only the blocks that hold them."""
+    first = max(count - points, 0)
+    blocks = MetricChunk.objects.filter(series_id=series_id, level=0, seq__gte=first // history.CHUNK).order_by("seq")
+    data = array("d")
+    for blob in blocks.values_list("data", flat=True):
+        data.frombytes(bytes(blob))
+    skip = first - (first // history.CHUNK) * history.CHUNK
+    return [(step, value) for step, _, value in history.raw_points(data[skip * history.RAW :])]
+
+
 def log_lines(run, *, offset=0, limit=1000):
     lines = list(LogLine.objects.filter(run=run, offset__gte=offset).order_by("offset").values_list("offset", "text")[:limit])
     next_offset = lines[-1][0] + 1 if lines else offset

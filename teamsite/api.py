@@ -13,6 +13,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from accounts.api import router as accounts_router
 from experiments.api import router as experiments_router
+from experiments.api_alerts import router as alerts_router
 from experiments.api_data import router as run_data_router
 from reports.api import router as reports_router
 from teams.api import router as teams_router
@@ -53,6 +54,7 @@ api.add_router("", accounts_router)
 api.add_router("", teams_router)
 api.add_router("", experiments_router)
 api.add_router("", run_data_router)
+api.add_router("", alerts_router)
 api.add_router("", reports_router)
 
 

@@ -24,6 +24,8 @@ urlpatterns = [
     path("settings/avatar/", account_views.avatar_save, name="settings-avatar"),
     path("settings/api-keys/", account_views.api_key_create, name="settings-api-key-create"),
     path("settings/api-keys/<str:prefix>/revoke/", account_views.api_key_revoke, name="settings-api-key-revoke"),
+    path("settings/notifications/", account_views.notifications_page, name="settings-notifications"),
+    path("settings/notifications/unsubscribe/<str:token>/", account_views.unsubscribe, name="unsubscribe"),
     path("api/v1/", api.urls),
     re_path(r"^api/", api_not_found),
     *team_site_urls,

@@ -13,6 +13,11 @@ def _fast_and_isolated(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Tasks run at once, in the caller. Mail goes straight to Django's test mailbox
+    # (mail.outbox) unless a test asks for the site's outbox (the `outbox` fixture).
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
+    settings.EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
     cache.clear()  # allauth's rate limits live in the cache
     yield
     cache.clear()
@@ -32,3 +37,10 @@ def superuser(db):
 def api_client(client):
     """A Django test client that speaks JSON and carries an API key."""
     return factories.ApiClient(client)
+
+
+@pytest.fixture
+def outbox(settings, mailoutbox):
+    """Mail as on the site: stored in the outbox, delivered (to mailoutbox) by a task after the commit."""
+    settings.EMAIL_BACKEND = "core.mail.OutboxBackend"
+    return mailoutbox

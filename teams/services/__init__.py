@@ -26,8 +26,14 @@ from .organizations import (
 )
 from .service_accounts import NewServiceAccount, service_account_create, service_account_revoke
 from .site import site_settings_update, user_create
+from .webhooks import team_run_mails_set, webhook_create, webhook_delete, webhook_test, webhook_update
 
 __all__ = [
+    "team_run_mails_set",
+    "webhook_create",
+    "webhook_delete",
+    "webhook_test",
+    "webhook_update",
     "INVITATION_LIFETIME",
     "InvitationProblem",
     "NewInvitation",
