@@ -6,4 +6,4 @@ class ExperimentsConfig(AppConfig):
     verbose_name = "Experiments"
 
     def ready(self):
-        from . import events, receivers, tasks  # noqa: F401  (listens to teams' signals; periodic jobs)
+        from . import events, receivers, tasks, transfer  # noqa: F401  (listens to teams' signals; periodic jobs)

@@ -17,7 +17,7 @@ from accounts import notifications
 from core import schedule
 from teams import policy, webhooks
 
-from . import rules, selectors
+from . import alerts, rules, selectors
 from .models import AlertRule, MetricSeries, ProjectWatch, Run, RunAlert, RunState, SeriesKind, crash_after
 
 RULE_QUIET = timedelta(hours=24)  # a rule fires at most once per run in this time
@@ -39,16 +39,11 @@ def _audience(run: Run, kind: str):
     return [person for person in notifications.wanting(unique.values(), kind) if policy.can(person, "run:view", run.project)]
 
 
-def alert_json(alert: RunAlert) -> dict:
-    return {"id": alert.pk, "title": alert.title, "text": alert.text, "level": alert.level, "created_at": alert.created_at,
-            "sent": alert.sent, "rule": alert.rule_id, "values": alert.values}
-
-
 def alert_fired(alert: RunAlert) -> None:
     """Mail and webhooks for an alert that is sent (not a repeat inside wait_duration)."""
     run = alert.run
     project = run.project
-    payload = {"project": project.name, "run": _run_json(run), "alert": alert_json(alert), "url": _url(run)}
+    payload = {"project": project.name, "run": _run_json(run), "alert": alerts.alert_out(alert), "url": _url(run)}
     webhooks.emit(project.team, "alert", payload)
     subject = f"{alert.level.upper()} in {project}: {alert.title}"
     text = f"{alert.text}\n\n" if alert.text else ""

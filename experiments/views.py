@@ -27,7 +27,7 @@ from teams import services as team_services
 from teams.selectors import team_or_404
 from teams.views import settings_context, team_access
 
-from . import selectors, services
+from . import alerts, selectors, services
 from .forms import PanelForm, ProjectDeleteForm, ProjectForm, ProjectSettingsForm
 from .models import Project, RunState
 from .selectors import chart_runs, run_colors
@@ -154,6 +154,7 @@ def workspace(request, team, project):
         # what apps above offer on each panel (reports: "Add to report"), computed once for the page
         "panel_tools": hooks.collect("workspace.panel_tools", request=request, project=project),
         "base_url": request.build_absolute_uri("/").rstrip("/"),
+        "watching": alerts.watching(request.user, project),
     }
     template = "experiments/workspace.html"
     if request.htmx and request.htmx.target == "runs-table":

@@ -6,4 +6,4 @@ class TeamsConfig(AppConfig):
     verbose_name = "Organizations and teams"
 
     def ready(self):
-        from . import receivers, tasks, webhooks  # noqa: F401  (the audit log hears accounts' signals; webhook jobs)
+        from . import receivers, tasks, transfer, webhooks  # noqa: F401  (the audit log hears accounts' signals; webhook jobs)

@@ -18,6 +18,8 @@ from experiments.api_data import router as run_data_router
 from reports.api import router as reports_router
 from teams.api import router as teams_router
 from teams.api_identity import router as identity_router
+from teams.api_webhooks import router as webhooks_router
+from transfer.api import router as exports_router
 
 from accounts.api_auth import KeyOrSession
 from core.errors import Conflict, TooLarge
@@ -52,10 +54,12 @@ api = NinjaAPI(
 api.add_router("", identity_router)
 api.add_router("", accounts_router)
 api.add_router("", teams_router)
+api.add_router("", webhooks_router)
 api.add_router("", experiments_router)
 api.add_router("", run_data_router)
 api.add_router("", alerts_router)
 api.add_router("", reports_router)
+api.add_router("", exports_router)
 
 
 @api.exception_handler(AuthenticationError)

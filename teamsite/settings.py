@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "experiments",
     "reports",
     "profiles",
+    "transfer",
 ]
 
 MIDDLEWARE = [

@@ -9,6 +9,7 @@ from experiments.urls import urlpatterns as experiments_urlpatterns
 from profiles.urls import urlpatterns as profiles_urlpatterns
 from reports.urls import urlpatterns as reports_urlpatterns
 from teams.urls import team_urlpatterns
+from transfer.urls import urlpatterns as transfer_urlpatterns
 
 from . import views
 from .api import api, api_not_found
@@ -37,6 +38,7 @@ if not settings.AWS_STORAGE_BUCKET_NAME:
     urlpatterns += [re_path(r"^media/(?P<path>avatars/.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
 
 urlpatterns += team_urlpatterns  # last: a team's slug sits at the site root
+urlpatterns += transfer_urlpatterns  # /<team>/settings/export/
 urlpatterns += profiles_urlpatterns  # /<team>/ and /<team>/settings/
 urlpatterns += reports_urlpatterns
 urlpatterns += experiments_urlpatterns  # and a project's name under it

@@ -80,11 +80,14 @@ def test_a_real_worker_sends_each_mail_once_after_the_server_comes_back(tmp_path
         time.sleep(3)  # the worker tries while the server is down
         assert "queued" in _manage(env, "shell", "-c", REPORT).stdout
         sink.start()
-        assert _wait(lambda: len(sink.messages) >= 3, 40), _manage(env, "shell", "-c", REPORT).stdout
+        assert _wait(lambda: len(sink.messages) >= 4, 40), _manage(env, "shell", "-c", REPORT).stdout
         time.sleep(3)  # the schedule keeps sweeping: nothing is sent twice
-        assert sorted(to[0] for to, _ in sink.messages) == ["p0@example.com", "p1@example.com", "p2@example.com"]
+        # three mails, and the crash mail to the run's creator: crash detection ran from the schedule too
+        assert sorted(to[0] for to, _ in sink.messages) == ["ada@example.com", "p0@example.com", "p1@example.com", "p2@example.com"]
+        crash = next(text for to, text in sink.messages if to == ["ada@example.com"])
+        assert "crashed" in crash and "/settings/notifications/unsubscribe/" in crash
         out = _manage(env, "shell", "-c", REPORT).stdout
-        assert "['sent', 'sent', 'sent'] crashed" in out  # crash detection ran from the schedule too
+        assert "['sent', 'sent', 'sent', 'sent'] crashed" in out
     finally:
         worker.terminate()
         try:
