@@ -20,7 +20,7 @@ except ImportError:  # pragma: no cover
     loads = json.loads
 
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from ninja import Router, Schema, Status
 from pydantic import Field
 
@@ -30,7 +30,7 @@ from teams import policy
 
 from . import alerts, selectors, services
 from .api import P, _run
-from .models import RunFile, SeriesKind
+from .models import SeriesKind
 
 router = Router(tags=["experiments"])
 
@@ -200,10 +200,7 @@ def files_list(request, team: str, project: str, run_id: str):
 def file_download(request, team: str, project: str, run_id: str, path: str):
     run = _run(request, team, project, run_id)
     policy.require(request.auth, "run:view", run)
-    record = RunFile.objects.filter(run=run, path=path).first()
-    if record is None:
-        raise Http404(f"The run has no file {path}.")
-    return FileResponse(record.file.open("rb"), as_attachment=True, filename=path.rsplit("/", 1)[-1])
+    return selectors.run_file_response(run, path)
 
 
 @router.post(P + "/runs/{run_id}/alerts", response={201: dict}, summary="Send an alert about a run")

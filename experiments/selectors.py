@@ -10,13 +10,14 @@ from array import array
 from django.core.exceptions import ValidationError
 
 from django.db.models import Count, Max, Q
+from django.http import FileResponse, Http404
 
 from teams import policy
 from teams import roles
 from teams.models import Membership, Team
 
 from . import history
-from .models import LogLine, MetricChunk, MetricSeries, Project, Run, SeriesKind
+from .models import LogLine, MetricChunk, MetricSeries, Project, Run, RunFile, SeriesKind
 
 
 def projects_of(user, team, order="name"):
@@ -297,3 +298,15 @@ def chart_runs(project, runs):
         }
         for n, run in enumerate(runs)
     ]
+
+
+def run_file_response(run, path):
+    """A run's file as a download; a missing record, or bytes gone from storage, is a 404 (never a 500)."""
+    record = RunFile.objects.filter(run=run, path=path).first()
+    if record is None:
+        raise Http404(f"The run has no file {path}.")
+    try:
+        handle = record.file.open("rb")
+    except FileNotFoundError:
+        raise Http404(f"The bytes of {path} are missing from storage; ask a site operator.") from None
+    return FileResponse(handle, as_attachment=True, filename=path.rsplit("/", 1)[-1])

@@ -12,7 +12,7 @@ from teams.urls import team_urlpatterns
 from transfer.urls import urlpatterns as transfer_urlpatterns
 
 from . import views
-from .api import api, api_not_found
+from .api import api, api_index, api_not_found
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -27,6 +27,7 @@ urlpatterns = [
     path("settings/api-keys/<str:prefix>/revoke/", account_views.api_key_revoke, name="settings-api-key-revoke"),
     path("settings/notifications/", account_views.notifications_page, name="settings-notifications"),
     path("settings/notifications/unsubscribe/<str:token>/", account_views.unsubscribe, name="unsubscribe"),
+    path("api/v1/", api_index),  # before ninja's root, which only raises 404
     path("api/v1/", api.urls),
     re_path(r"^api/", api_not_found),
     *team_site_urls,
