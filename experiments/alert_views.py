@@ -23,7 +23,7 @@ class RuleForm(forms.Form):
     name = forms.CharField(max_length=64)
     metric = forms.CharField(max_length=255, help_text="The metric's key, as logged (e.g. val_loss).")
     kind = forms.ChoiceField(choices=AlertRule.KINDS, initial="threshold")
-    level = forms.ChoiceField(choices=RunAlert.LEVELS, initial="warn")
+    level = forms.ChoiceField(choices=RunAlert.LEVELS, initial="warn", required=False)
     op = forms.ChoiceField(label="Threshold: fires when", choices=[("", "—")] + AlertRule.OPS, required=False)
     value = forms.FloatField(label="Threshold value", required=False)
     aggregate = forms.ChoiceField(label="Threshold: of the", choices=AlertRule.AGGREGATES, required=False, initial="last")
@@ -50,6 +50,7 @@ def project_alerts(request, team, project):
     project, access = project_access(request, team, project, "run:view")
     if request.method != "POST":
         return _page(request, project, access)
+    access.require("run:edit_workspace")
     form = RuleForm(request.POST)
     if form.is_valid():
         try:

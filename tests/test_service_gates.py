@@ -12,17 +12,19 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts import services as accounts
-from accounts.models import ApiKey
+from accounts.models import ApiKey, NotificationSettings
 from experiments import services as experiments
-from experiments.models import Project, Run
+from experiments.models import AlertRule, Project, ProjectWatch, Run
 from profiles import services as profiles
 from profiles.models import ShowcaseItem
 from reports import services as reports
 from reports.models import Comment, Report
 from teams import policy, services
-from teams.models import AuditEvent, CustomRole, Invitation, Membership, ServiceAccount, Team
+from teams.models import AuditEvent, CustomRole, Invitation, Membership, ServiceAccount, Team, Webhook, WebhookDelivery
 from teams.policy import SYSTEM
 from tests import factories
+from transfer import services as transfer
+from transfer.models import Export
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +55,9 @@ def w(db):
     item = profiles.showcase_add(actor=people["admin"], team=team, report=report)
     key = accounts.api_key_create(actor=people["member"], name="k").api_key
     membership = Membership.objects.get(team=team, user=people["member"])
-    return SimpleNamespace(
+    rule = experiments.alert_rule_create(actor=people["admin"], project=project, name="high", metric="loss", kind="threshold", op=">", value=1.0)
+    hook = services.webhook_create(actor=people["admin"], team=team, url="https://93.184.215.14/hook", events=["alert"])
+    return SimpleNamespace(rule=rule, hook=hook,
         people=people, org=org, team=team, project=project, restricted=restricted, other_project=other_project, run=run,
         report=report, comment=comment, role=role, invitation=invitation, bot=bot, item=item, key=key, membership=membership,
     )
@@ -79,6 +83,13 @@ def snapshot():
         "showcase": list(ShowcaseItem.objects.values_list("report_id", "project_id", "position").order_by("id")),
         "keys": list(ApiKey.objects.values_list("prefix", "revoked_at").order_by("id")),
         "audit": AuditEvent.objects.count(),
+        "rules": list(AlertRule.objects.values_list("name", "enabled", "value").order_by("id")),
+        "watches": list(ProjectWatch.objects.values_list("project_id", "user_id").order_by("id")),
+        "webhooks": list(Webhook.objects.values_list("url", "events", "enabled", "secret").order_by("id")),
+        "deliveries": WebhookDelivery.objects.count(),
+        "team_mails": list(Team.objects.values_list("mail_run_finished", "mail_run_crashed").order_by("id")),
+        "exports": Export.objects.count(),
+        "notifications": list(NotificationSettings.objects.values_list("user_id", "alerts", "comments", "runs").order_by("id")),
     }
 
 
@@ -140,6 +151,18 @@ GATES = [
     ("showcase_add", "member", lambda w, a: profiles.showcase_add(actor=a, team=w.team, project=w.project), policy.Denied),
     ("showcase_move", "member", lambda w, a: profiles.showcase_move(actor=a, item=w.item, direction="down"), policy.Denied),
     ("showcase_remove", "member", lambda w, a: profiles.showcase_remove(actor=a, item=w.item), policy.Denied),
+    ("alert_rule_create", "viewer", lambda w, a: experiments.alert_rule_create(actor=a, project=w.project, name="x", metric="m", kind="threshold", op=">", value=1.0), policy.Denied),
+    ("alert_rule_update", "viewer", lambda w, a: experiments.alert_rule_update(actor=a, rule=w.rule, enabled=False), policy.Denied),
+    ("alert_rule_delete", "viewer", lambda w, a: experiments.alert_rule_delete(actor=a, rule=w.rule), policy.Denied),
+    ("watch_set", "outsider", lambda w, a: experiments.watch_set(actor=a, project=w.project, on=True), policy.NotVisible),
+    ("webhook_create", "member", lambda w, a: services.webhook_create(actor=a, team=w.team, url="https://93.184.215.14/x", events=["alert"]), policy.Denied),
+    ("webhook_update", "member", lambda w, a: services.webhook_update(actor=a, webhook=w.hook, enabled=False), policy.Denied),
+    ("webhook_delete", "member", lambda w, a: services.webhook_delete(actor=a, webhook=w.hook), policy.Denied),
+    ("webhook_test", "member", lambda w, a: services.webhook_test(actor=a, webhook=w.hook), policy.Denied),
+    ("team_run_mails_set", "member", lambda w, a: services.team_run_mails_set(actor=a, team=w.team, finished=True, crashed=False), policy.Denied),
+    ("export_create", "member", lambda w, a: transfer.export_create(actor=a, team=w.team), policy.Denied),
+    ("export_for", "member", lambda w, a: transfer.export_for(actor=a, team=w.team, export_id=1), policy.Denied),
+    ("notification_settings_save", "anonymous", lambda w, a: accounts.notification_settings_save(actor=a, alerts=False), PermissionDenied),
     ("api_keys_revoke", "admin", lambda w, a: accounts.api_keys_revoke(actor=a, keys=ApiKey.objects.filter(pk=w.key.pk)), PermissionDenied),
 ]
 
