@@ -210,3 +210,20 @@ def test_a_finished_run_mails_only_when_the_team_chose_it(w, outbox, django_capt
     with django_capture_on_commit_callbacks(execute=True):
         services.run_update(actor=w.people["member"], run=run2, state="failed")
     assert len(outbox) == 1 and "failed" in outbox[0].subject
+
+
+def test_the_runs_table_as_csv_with_the_page_filters(w, client):
+    services.run_update(actor=w.people["member"], run=w.run, config={"lr": 0.1}, summary={"acc": 0.9})
+    other = services.run_create(actor=w.people["member"], project=w.project, run_id="r2", config={"lr": 0.2})
+    services.run_update(actor=w.people["member"], run=other, state="finished")
+    viewer = api(client, w.people["viewer"])
+    response = client.get(f"{T}/runs?format=csv", headers={"Authorization": f"Bearer {viewer.key}"})
+    assert response.status_code == 200 and response["Content-Type"] == "text/csv" and response.streaming
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert lines[0].endswith("config.lr,summary.acc") and len(lines) == 3
+    filtered = client.get(f"{T}/runs?format=csv&config=lr%3D0.2", headers={"Authorization": f"Bearer {viewer.key}"})
+    rows = b"".join(filtered.streaming_content).decode().splitlines()
+    assert len(rows) == 2 and rows[1].startswith("r2,")
+    finished = client.get(f"{T}/runs?format=csv&state=finished", headers={"Authorization": f"Bearer {viewer.key}"})
+    assert len(b"".join(finished.streaming_content).decode().splitlines()) == 2
+    assert api(client, w.people["outsider"]).get(f"{T}/runs?format=csv").status_code == 404
