@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast test-client test-browser bench load install migrate demo clean
+.PHONY: run worker test test-fast test-client test-browser bench load install migrate demo clean
 
 $(PY):
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "teamsite needs Python 3.11 or newer")'
@@ -27,8 +27,15 @@ migrate: install
 demo: migrate
 	$(PY) manage.py demo --if-empty --url http://$(HOST):$(PORT)/
 
+# The web server and the background worker (mail, alerts, webhooks, exports, the
+# periodic schedule) in one command; Ctrl-C stops both.
 run: demo
+	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py db_worker & worker=$$!; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+worker: migrate
+	$(PY) manage.py db_worker
 
 # The whole suite, browser tests included (they need /usr/bin/chromium), then
 # the client's own tests (they need no Django).
