@@ -15,6 +15,7 @@ from django.core.files.base import File
 from core import hooks
 from core.transfer import ImportProblem, Part, parse_when, plain, restore
 from teams import policy
+from teams import storage as team_storage
 
 from . import history
 from .models import AlertRule, HistoryBatch, LogLine, MetricChunk, MetricSeries, Project, ProjectWatch, Run, RunAlert, RunFile
@@ -96,7 +97,7 @@ def _dump(team, out):
             _write_points(out, base, run, use_parquet)
         out.rows(f"{base}/logs", ({"offset": o, "text": t} for o, t in LogLine.objects.filter(run=run).order_by("offset").values_list("offset", "text")))
         for record in RunFile.objects.filter(run=run).order_by("path"):
-            with record.file.open("rb") as handle:
+            with team_storage.open_stream(record.storage, record.file.name) as handle:  # the team's bucket or the media folder
                 out.file(f"{base}/files/{record.path}", handle)
         out.rows(f"{base}/alerts", ({**plain(a, ALERT_FIELDS), "rule": out.ref("rule", a.rule_id) if a.rule_id else None}
                                     for a in RunAlert.objects.filter(run=run).order_by("pk")))
@@ -158,6 +159,7 @@ def _load(team, inp):
         run = restore(Run, row, RUN_FIELDS, project=inp.get("project", row["project"]), created_by=inp.user(row["created_by"]),
                       logged_by=inp.user(row["logged_by"]))
         run.save()
+        inp.remember("run", row["id"], run)
         if run.created_by:
             policy.grant_owner(run.created_by, run)
         base = f"runs/{row['id']}"

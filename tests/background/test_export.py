@@ -19,6 +19,9 @@ from reports.models import Report
 from teams import services
 from teams.models import Membership, ServiceAccount, Team
 from teams.policy import SYSTEM
+from registry import services as registry
+from registry.models import ArtifactAlias, ArtifactUse, ArtifactVersion, Blob, ModelAlias, RegisteredModel, RegistrySettings
+from teams import storage
 from transfer.archive import export_team, import_team
 from transfer.models import Export
 
@@ -64,6 +67,17 @@ def rich_team():
     reports.star_set(actor=admin, report=report, on=True)
     profiles.showcase_add(actor=admin, team=w.team, report=report)
     profiles.showcase_add(actor=admin, team=w.team, project=w.project)
+    # artifacts and the registry: two versions sharing one content, aliases, lineage, a protected alias
+    files = {"data/train.csv": SimpleUploadedFile("t", b"x,y\n1,2\n"), "README.md": SimpleUploadedFile("r", b"# data")}
+    v0 = registry.version_create(actor=member, project=w.project, name="mnist", type="dataset", entries=registry.entries_from_uploads(files),
+                                 description="digits", metadata={"rows": 1}, run=run)[0]
+    more = {"data/train.csv": SimpleUploadedFile("t", b"x,y\n1,2\n"), "extra.txt": SimpleUploadedFile("e", b"more")}
+    v1 = registry.version_create(actor=member, project=w.project, name="mnist", type="dataset", entries=registry.entries_from_uploads(more), aliases=["best"])[0]
+    registry.artifact_use(actor=member, run=run, version=v0)
+    model = registry.model_create(actor=member, team=w.team, name="clf", description="the classifier")
+    link = registry.model_link(actor=member, model=model, version=v1)[0]
+    registry.protected_aliases_set(actor=SYSTEM, team=w.team, aliases=["production"])
+    registry.model_alias_set(actor=SYSTEM, model=model, alias="production", link=link)
     return w
 
 
@@ -77,6 +91,11 @@ def table_counts(team):
         "members": Membership.objects.filter(team=team).count(), "projects": team.projects.count(),
         "runs": Run.objects.filter(project__team=team).count(), "series": MetricSeries.objects.filter(run__project__team=team).count(),
         "reports": Report.objects.filter(team=team).count(), "service": ServiceAccount.objects.filter(team=team).count(),
+        "versions": ArtifactVersion.objects.filter(artifact__project__team=team).count(), "blobs": Blob.objects.filter(team=team).count(),
+        "aliases": ArtifactAlias.objects.filter(artifact__project__team=team).count(),
+        "uses": ArtifactUse.objects.filter(run__project__team=team).count(), "models": RegisteredModel.objects.filter(team=team).count(),
+        "model_aliases": list(ModelAlias.objects.filter(model__team=team).values_list("alias", "model_version__index")),
+        "protected": list(RegistrySettings.objects.filter(team=team).values_list("protected_aliases", flat=True)),
     }
 
 
@@ -110,6 +129,10 @@ def test_export_import_export_gives_the_same_archive(tmp_path, parquet):
     run = Run.objects.get(project__team=team, run_id="r1")
     assert run.files.get().file.read() == bytes(range(256)) * 40
     assert MetricSeries.objects.get(run=run, key="loss").count == 1501
+    version = ArtifactVersion.objects.get(artifact__project__team=team, artifact__name="mnist", index=0)
+    assert version.logged_by_run == run and version.metadata == {"rows": 1}
+    train = version.files.get(path="data/train.csv").blob
+    assert storage.open_stream(train.storage, train.name).read() == b"x,y\n1,2\n"
 
 
 def test_missing_people_are_created_inactive(tmp_path):
