@@ -8,4 +8,4 @@ class CoreConfig(AppConfig):
     verbose_name = "Site"
 
     def ready(self):
-        from . import mail, tasks  # noqa: F401  (registers the outbox's periodic jobs)
+        from . import health, mail, tasks  # noqa: F401  (the outbox's periodic jobs, the worker's beat, readiness checks)

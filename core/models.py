@@ -74,3 +74,13 @@ class OutboxMail(models.Model):
 
     def __str__(self):
         return f"{self.subject} -> {', '.join(self.to)}"
+
+
+class WorkerBeat(models.Model):
+    """The last sign of life of each task worker's schedule (readiness: /health/ready)."""
+
+    worker = models.CharField(max_length=200, primary_key=True)
+    at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.worker} at {self.at:%Y-%m-%d %H:%M:%S}"

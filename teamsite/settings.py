@@ -185,6 +185,9 @@ if TASKS_BACKEND == "rq":
     RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 3600}}
 # How often the worker's schedule runs the periodic jobs (crash detection, retries, cleanup).
 SCHEDULE_SECONDS = float(env("SCHEDULE_SECONDS", "15"))
+# /health/ready: the worker counts as stopped after this long without a beat; more waiting tasks than this is "not ready".
+WORKER_BEAT_STALE_SECONDS = float(env("WORKER_BEAT_STALE_SECONDS", "60"))
+QUEUE_DEPTH_LIMIT = int(env("QUEUE_DEPTH_LIMIT", "1000"))
 # Webhook deliveries: retries start after this many seconds and triple (10 s: 7 attempts span an hour).
 WEBHOOK_RETRY_BASE_SECONDS = float(env("WEBHOOK_RETRY_BASE_SECONDS", "10"))
 WEBHOOK_MAX_ATTEMPTS = int(env("WEBHOOK_MAX_ATTEMPTS", "7"))
