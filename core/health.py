@@ -31,7 +31,7 @@ def worker_alive():
         return True, "tasks run at once, in the process that queues them (no worker needed)"
     newest = WorkerBeat.objects.order_by("-at").first()
     if newest is None:
-        return False, "no task worker has started yet (python manage.py db_worker)"
+        return False, "no worker schedule has written a beat yet (manage.py db_worker, or manage.py schedule beside RQ workers)"
     age = (timezone.now() - newest.at).total_seconds()
     ok = age <= settings.WORKER_BEAT_STALE_SECONDS
     return ok, f"last beat {age:.0f} s ago from {newest.worker}" + ("" if ok else ": the worker looks stopped")

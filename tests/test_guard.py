@@ -267,7 +267,7 @@ def test_readiness_sees_the_worker_and_the_queue(settings, db):
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
     checks = Client().get("/health/ready").json()["checks"]
-    assert checks["worker"]["ok"] is False and "no task worker" in checks["worker"]["detail"]
+    assert checks["worker"]["ok"] is False and "no worker schedule" in checks["worker"]["detail"]
     health.beat()  # what the worker's schedule does every 10 s
     ready = Client().get("/health/ready")
     assert ready.status_code == 200, ready.json()
