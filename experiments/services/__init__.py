@@ -26,7 +26,7 @@ from .runs import (
     run_update,
     runs_mark_crashed,
 )
-from .workspace import clean_panels, panel_edit, project_panels_save
+from .workspace import clean_panels, clean_table, panel_edit, project_panels_save, view_delete, view_save, view_update
 
 __all__ = [
     "FINAL_STATES",
@@ -35,6 +35,7 @@ __all__ = [
     "alert_create",
     "clean_file_path",
     "clean_panels",
+    "clean_table",
     "crash_after",
     "files_save",
     "finite",
@@ -58,4 +59,7 @@ __all__ = [
     "run_stop",
     "run_update",
     "runs_mark_crashed",
+    "view_delete",
+    "view_save",
+    "view_update",
 ]
