@@ -17,9 +17,9 @@ from .selectors import _number, project_metric_keys
 
 MAX_BULK_RUNS = 200
 MAX_BULK_KEYS = 20
-PALETTE = [
-    "#4f46e5", "#e11d48", "#059669", "#d97706", "#0891b2", "#7c3aed", "#db2777", "#65a30d", "#ea580c", "#0284c7",
-    "#9333ea", "#0d9488", "#b45309", "#be123c", "#4338ca", "#15803d",
+PALETTE = [  # 16 hues apart enough to tell runs from each other on a chart
+    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
+    "#9c755f", "#1f77b4", "#17becf", "#8c564b", "#6b6ecf", "#d62728", "#2ca02c", "#7f7f7f",
 ]
 
 

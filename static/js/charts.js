@@ -247,18 +247,19 @@
           var left = u.cursor.left;
           if (left === null || left < 0) { box.hidden = true; return; }
           var x = u.posToVal(left, "x");
-          var rows = [];
+          var rows = [], snapped = null;
           list.forEach(function (c) {
             if (c.raw || c.bandTop || c.bandBottom) return;
             var i = nearestIndex(c.xs, x);
             if (i < 0 || c.xs[i] === undefined) return;
+            if (snapped === null || Math.abs(c.xs[i] - x) < Math.abs(snapped - x)) snapped = c.xs[i];
             rows.push({ label: c.label, color: c.color, value: c.ys[i] });
           });
           rows.sort(function (a, b) { return (b.value === null ? -Infinity : b.value) - (a.value === null ? -Infinity : a.value); });
           box.textContent = "";
           var head = document.createElement("div");
           head.className = "chart-hover-x";
-          head.textContent = (panel.x && panel.x.indexOf("metric:") === 0 ? panel.x.slice(7) : panel.x === "relative" ? "time" : panel.x || "step") + " " + xText(x);
+          head.textContent = (panel.x && panel.x.indexOf("metric:") === 0 ? panel.x.slice(7) : panel.x === "relative" ? "time" : panel.x || "step") + " " + xText(snapped === null ? x : snapped);
           box.appendChild(head);
           rows.slice(0, 20).forEach(function (r) {
             var line = document.createElement("div");
@@ -449,5 +450,6 @@
 
   paintSwatches();
   drawAll();
-  window.tsCharts = { drawAll: drawAll, runs: function () { return allRuns; } };
+  // for browser tests and the console: the drawn uPlot instances (their axes keep the tick labels in _values)
+  window.tsCharts = { drawAll: drawAll, runs: function () { return allRuns; }, instances: function () { return charts; } };
 })();
