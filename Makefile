@@ -27,8 +27,10 @@ migrate: install
 demo: migrate
 	$(PY) manage.py demo --if-empty --url http://$(HOST):$(PORT)/
 
+# Emails link to SITE_URL (this address unless set); `demo_live` keeps the demo's
+# running runs alive (heartbeats and new points) for as long as the server runs.
 run: demo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	export SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)}; $(PY) manage.py demo_live & live=$$!; trap 'kill $$live 2>/dev/null' EXIT INT TERM; $(PY) manage.py runserver $(HOST):$(PORT)
 
 # The whole suite, browser tests included (they need /usr/bin/chromium), then
 # the client's own tests (they need no Django).

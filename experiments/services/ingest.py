@@ -373,6 +373,7 @@ def alert_create(*, actor, run: Run, title: str, text: str, level: str, wait_dur
     recipient = run.created_by.email if run.created_by and run.created_by.email else None
     if sent and recipient:
         subject = f"[{run.project}] {level.upper()}: {title}"
-        body = f"{text}\n\nRun {run.name} ({run.run_id}) in {run.project}."
+        link = f"{settings.SITE_URL.rstrip('/')}/{run.project.team.slug}/{run.project.name}/runs/{run.run_id}/"
+        body = f"{text}\n\nRun {run.name} ({run.run_id}) in {run.project}: {link}"
         transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient]))
     return alert, sent

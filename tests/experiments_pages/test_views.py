@@ -391,12 +391,17 @@ PAGES = ["", "compare/?runs=r1", "runs/r1/", "runs/r1/?tab=charts", "runs/r1/?ta
 @pytest.mark.parametrize("who", ["anonymous", "outsider"])
 def test_team_project_does_not_exist_for_outsiders(w, page, who):
     # spec/permissions.md: "Cannot see the object at all: 404, the same as for an
-    # object that does not exist". An anonymous visitor cannot see a team project
-    # at all, so 404 (not a sign-in redirect that would reveal the name exists).
+    # object that does not exist"; "not signed in on a page that needs it: redirect
+    # to sign-in with ?next=". A signed-out visitor is sent to sign in whether the
+    # project exists or not (so nothing leaks); badges, being images, stay 404.
     make_run(w, w.bob, "r1")
     client = client_for(None if who == "anonymous" else w.olga)
-    assert client.get(WS + page).status_code == 404
-    assert client.get("/vision/does-not-exist/" + page).status_code == 404
+    for path in (WS + page, "/vision/does-not-exist/" + page):
+        response = client.get(path)
+        if who == "anonymous" and not page.endswith(".svg"):
+            assert response.status_code == 302 and response["Location"].startswith("/accounts/login/?next="), path
+        else:
+            assert response.status_code == 404, path
 
 
 def test_team_project_is_missing_from_the_outsiders_projects_list(w):

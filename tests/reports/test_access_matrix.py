@@ -391,6 +391,9 @@ def test_api(world, action, actor, kind):
             response = api.get(path + sub)
             if allowed:
                 assert response.status_code == 200, (sub, response.content[:300])
+            elif actor == "anonymous":  # spec "Answers": 401 for anything anonymous cannot see
+                assert response.status_code == 401, (sub, response.content[:300])
+                assert error_of(response)["code"] == "unauthenticated"
             else:
                 assert response.status_code == 404, (sub, response.content[:300])
                 assert error_of(response)["code"] == "not_found"
@@ -546,6 +549,8 @@ def test_report_page(world, kind, actor):
     if actor in SEES[kind]:
         assert response.status_code == 200
         assert f"Report {kind}" in response.content.decode()
+    elif actor == "anonymous":  # signed out: sign in first, whether it exists or not
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/?next=")
     else:
         assert response.status_code == 404
         assert f"Report {kind}".encode() not in response.content

@@ -188,8 +188,9 @@ class TestTeamProfile:
         assert PUBLIC_PROFILE_FIELDS <= set(body)
         assert body["role"] == "member"
 
-    def test_unknown_team_is_404(self, api_client, db):
-        assert error_of(api_client.get("/api/v1/teams/nope"), 404)["code"] == "not_found"
+    def test_unknown_team_is_404(self, api_client, db, team, join):
+        assert error_of(api_client.get("/api/v1/teams/nope"), 401)["code"] == "unauthenticated"  # anonymous: 401, exists or not
+        assert error_of(as_user(join(team, "member")).get("/api/v1/teams/nope"), 404)["code"] == "not_found"
 
 
 class TestPatchTeam:

@@ -220,6 +220,10 @@ class TestProfileForVisitors:
         assert marked["secret-xyz-project"] is True
 
     def test_unknown_team_is_404(self, client, db):
+        # signed out: sign in first (the same answer as for a private page, so nothing leaks)
+        response = client.get("/no-such-team/")
+        assert response.status_code == 302 and response["Location"] == "/accounts/login/?next=/no-such-team/"
+        client.force_login(factories.user(username="someone"))
         assert client.get("/no-such-team/").status_code == 404
 
 
