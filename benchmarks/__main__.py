@@ -21,6 +21,9 @@ def setup_django():
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}")
     os.environ.setdefault("MEDIA_ROOT", str(workdir / "media"))
     os.environ["DEBUG"] = "1"
+    # the benchmarks measure speed, not abuse limits: one key sends thousands of requests a minute
+    os.environ.setdefault("RATE_LIMIT_PER_KEY", "0")
+    os.environ.setdefault("RATE_LIMIT_PER_IP", "0")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "teamsite.settings")
     import django
 

@@ -29,7 +29,7 @@ except ImportError:  # pragma: no cover
         return json.dumps(value, separators=(",", ":")).encode()
 
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from ninja import Router, Schema, Status
 from pydantic import Field
 
@@ -39,7 +39,7 @@ from teams import policy
 
 from . import selectors, services, workspaces
 from .api import P, _project, _run
-from .models import RunFile, SeriesKind
+from .models import SeriesKind
 
 router = Router(tags=["experiments"])
 
@@ -249,10 +249,7 @@ def files_list(request, team: str, project: str, run_id: str):
 def file_download(request, team: str, project: str, run_id: str, path: str):
     run = _run(request, team, project, run_id)
     policy.require(request.auth, "run:view", run)
-    record = RunFile.objects.filter(run=run, path=path).first()
-    if record is None:
-        raise Http404(f"The run has no file {path}.")
-    return FileResponse(record.file.open("rb"), as_attachment=True, filename=path.rsplit("/", 1)[-1])
+    return selectors.run_file_response(run, path)
 
 
 @router.post(P + "/runs/{run_id}/alerts", response={201: dict}, summary="Send an alert about a run")

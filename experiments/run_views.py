@@ -6,7 +6,7 @@ policy for the actor.
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -16,7 +16,7 @@ from teams import policy
 
 from . import selectors, services
 from .forms import RunMoveForm, RunNotesForm
-from .models import RunFile, RunState, SeriesKind
+from .models import RunState, SeriesKind
 from .workspaces import chart_runs
 from .views import project_access
 
@@ -144,7 +144,4 @@ def run_notes(request, team, project, run_id):
 
 def run_file(request, team, project, run_id, path):
     _, _, run = _run(request, team, project, run_id, "run:view")
-    record = RunFile.objects.filter(run=run, path=path).first()
-    if record is None:
-        raise Http404("No such file.")
-    return FileResponse(record.file.open("rb"), as_attachment=True, filename=path.rsplit("/", 1)[-1])
+    return selectors.run_file_response(run, path)

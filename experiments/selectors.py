@@ -6,17 +6,22 @@ import json
 import math
 import re
 from array import array
+from urllib.parse import quote
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
 
 from django.db.models import Count, Max, Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.utils.http import content_disposition_header
 
 from teams import policy
 from teams import roles
 from teams.models import Membership, Team
 
 from . import history
-from .models import LogLine, MetricChunk, MetricSeries, Project, Run, SeriesKind
+from .models import LogLine, MetricChunk, MetricSeries, Project, Run, RunFile, SeriesKind
 
 
 def projects_of(user, team, order="name"):
@@ -280,3 +285,22 @@ def log_lines(run, *, offset=0, limit=1000):
 
 
 CHARTED_BY_DEFAULT = 10
+
+
+def run_file_response(run, path):
+    """A run's file as a download; a missing record, or bytes gone from storage, is a 404 (never a 500)."""
+    record = RunFile.objects.filter(run=run, path=path).first()
+    if record is None:
+        raise Http404(f"The run has no file {path}.")
+    filename = path.rsplit("/", 1)[-1]
+    if settings.X_ACCEL_REDIRECT_PREFIX and isinstance(record.file.storage, FileSystemStorage):
+        # the policy has said yes; nginx sends the bytes (deploy/nginx/teamsite.conf)
+        response = HttpResponse(content_type="application/octet-stream")
+        response["X-Accel-Redirect"] = settings.X_ACCEL_REDIRECT_PREFIX + quote(record.file.name)
+        response["Content-Disposition"] = content_disposition_header(True, filename)
+        return response
+    try:
+        handle = record.file.open("rb")
+    except FileNotFoundError:
+        raise Http404(f"The bytes of {path} are missing from storage; ask a site operator.") from None
+    return FileResponse(handle, as_attachment=True, filename=filename)

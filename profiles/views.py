@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from core.auth import require_signed_in
 from core.forms import add_service_errors
 from core.markdown import render_markdown
 from experiments.models import Project
@@ -81,6 +82,7 @@ def team_avatar(request, team):
 
 @require_POST
 def intro_preview(request, team):
+    require_signed_in(request)
     team, access = team_access(request, team)
     if not access.can("team:manage"):
         return HttpResponse(status=403)  # a fragment for the editor's preview pane, never a page

@@ -89,9 +89,8 @@ def report_new(request, team):
 @require_POST
 def preview(request, team):
     """The live preview beside the editor: the body rendered exactly as the report page will."""
+    require_signed_in(request)
     team = team_or_404(team)
-    if not request.user.is_authenticated:
-        return HttpResponse(status=401)
     html = render_markdown(request.POST.get("body", ""), charts=selectors.chart_resolver(request.user, team))
     return render(request, "reports/form.html#preview", {"preview_html": html})
 
@@ -235,7 +234,8 @@ def unfollow(request, team, token):
     if request.method == "POST":
         report = services.unsubscribe_by_token(token)
         if report is None:
-            raise Http404("This link is not valid.")
+            # said here, not raised: a bad link is a bad link for everyone, signed in or not
+            return render(request, "reports/unfollow.html", {"token": token, "done": False, "invalid": True}, status=404)
         return render(request, "reports/unfollow.html", {"report": report, "done": True})
     return render(request, "reports/unfollow.html", {"token": token, "done": False})
 

@@ -63,6 +63,19 @@ def on_unauthenticated(request, exc):
     return error_response(401, "Sign in or send an API key as 'Authorization: Bearer <key>'.")
 
 
+def _signed_out(request):
+    auth = getattr(request, "auth", None)
+    return auth is None or not auth.is_authenticated
+
+
+def _refused(request, status, message):
+    """An anonymous caller refused for any reason gets 401 (spec/permissions.md, "Answers"):
+    whether the thing exists or not, which a 404 would tell a user who forgot the key."""
+    if _signed_out(request):
+        return on_unauthenticated(request, None)
+    return error_response(status, message)
+
+
 @api.exception_handler(NinjaValidationError)
 def on_request_invalid(request, exc):
     fields = {}
@@ -89,27 +102,15 @@ def on_invalid(request, exc):
 
 @api.exception_handler(PermissionDenied)
 def on_forbidden(request, exc):
-    if _anonymous(request):
-        return _sign_in_first()
-    extra = {"scope": exc.scope} if getattr(exc, "scope", None) else {}
+    if _signed_out(request):
+        return on_unauthenticated(request, None)
+    extra = {"scope": exc.scope} if getattr(exc, "scope", None) else {}  # the 403 names the scope it lacks
     return error_response(403, str(exc) or "You do not have permission to do that.", **extra)
-
-
-def _anonymous(request):
-    return not getattr(getattr(request, "auth", None) or request.user, "is_authenticated", False)
-
-
-def _sign_in_first():
-    return error_response(401, "Sign in or send an API key as 'Authorization: Bearer <key>'.")
 
 
 @api.exception_handler(Http404)
 def on_not_found(request, exc):
-    # spec/permissions.md, "Answers": an anonymous caller gets 401 for anything it cannot
-    # see, whether it exists or not (401 reveals nothing; 404 would mislead one who forgot the key)
-    if _anonymous(request):
-        return _sign_in_first()
-    return error_response(404, str(exc) if str(exc) and "matches the given query" not in str(exc) else "Not found.")
+    return _refused(request, 404, str(exc) if str(exc) and "matches the given query" not in str(exc) else "Not found.")
 
 
 @api.exception_handler(Conflict)
@@ -129,6 +130,11 @@ def on_http_error(request, exc):
         detail = str(exc.__cause__) if exc.__cause__ else "It could not be parsed."
         return error_response(400, "The request body is not valid JSON.", fields={"body": [detail]})
     return error_response(exc.status_code, str(exc))
+
+
+def api_index(request):
+    """GET /api/v1/: where the documentation is (ninja keeps this path only to find its own root)."""
+    return JsonResponse({"docs": request.build_absolute_uri("docs"), "openapi": request.build_absolute_uri("openapi.json")})
 
 
 def api_not_found(request, *args, **kwargs):

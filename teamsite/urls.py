@@ -1,4 +1,5 @@
 from django.conf import settings
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
@@ -11,11 +12,15 @@ from reports.urls import urlpatterns as reports_urlpatterns
 from teams.urls import team_urlpatterns
 
 from . import views
-from .api import api, api_not_found
+from .api import api, api_index, api_not_found
+
+# The admin's own sign-in form has no rate limit: send operators through allauth's, which has.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("health", views.health, name="health"),
+    path("health/ready", views.ready, name="health-ready"),
     path("favicon.ico", views.favicon),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
@@ -24,6 +29,7 @@ urlpatterns = [
     path("settings/avatar/", account_views.avatar_save, name="settings-avatar"),
     path("settings/api-keys/", account_views.api_key_create, name="settings-api-key-create"),
     path("settings/api-keys/<str:prefix>/revoke/", account_views.api_key_revoke, name="settings-api-key-revoke"),
+    path("api/v1/", api_index),  # before ninja's root, which only raises 404
     path("api/v1/", api.urls),
     re_path(r"^api/", api_not_found),
     *team_site_urls,

@@ -174,7 +174,7 @@ def test_role_change_saves_on_change_in_place(page):
     expect(page.locator("#single-admin-warning")).to_be_visible()
     # JavaScript is on: the no-JS Save buttons beside the selects are hidden
     expect(page.locator("#member-bob").get_by_role("button", name="Save")).to_be_hidden()
-    page.wait_for_function("() => !!window.htmx")
+    page.wait_for_function("() => !!window.htmx && document.readyState === 'complete'")
     mark_document(page)
 
     with page.expect_response(posted_to(f"{MEMBERS}bob/role/")) as answer:

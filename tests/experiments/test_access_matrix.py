@@ -12,7 +12,7 @@ the spec are marked xfail(strict=True) with the reason; see KNOWN_BUGS.
 Answers (spec "Answers", spec/api.md "Errors"):
 - cannot see the project at all: 404 `not_found` (the same as a missing one);
 - can see it but lacks the scope: 403 `forbidden`, the message naming the scope;
-- not signed in, on an endpoint that writes or on anything anonymous cannot see: 401 `unauthenticated`.
+- not signed in, on an endpoint that writes: 401 `unauthenticated`.
 """
 
 from dataclasses import dataclass
@@ -448,7 +448,7 @@ def test_access(world, action_name, actor, visibility):
             if call.state:
                 assert call.state(w) != before, f"{where} answered {call.ok} but changed nothing"
             continue
-        if actor == "anonymous" and (call.writes or not sees):  # spec "Answers": 401 for what anonymous cannot see
+        if actor == "anonymous":  # 401 for anything a visitor cannot see or do, whether it exists or not
             assert response.status_code == 401, (where, response.content)
             assert error_of(response)["code"] == "unauthenticated"
         elif not sees and action.target != "team":
@@ -733,7 +733,7 @@ def test_turning_projects_stay_inside_on_moves_public_and_open_projects_to_team(
         "p-public": "team",
         "p-open": "team",
     }
-    assert anon.get(f"{SP}/p-public/runs").status_code == 401  # anonymous cannot see it any more
+    assert anon.get(f"{SP}/p-public/runs").status_code == 401  # no longer visible to visitors
     assert studio.api("outsider").post(f"{SP}/p-open/runs", {"run_id": "x"}).status_code == 404
     assert {p["name"]: p["visibility"] for p in admin_api.get(SP).json()["results"]} == {
         "p-team": "team",

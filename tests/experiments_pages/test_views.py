@@ -374,7 +374,7 @@ def test_badge_counts_runs_and_shows_the_best_metric(w, pair):
 
 
 def test_badge_of_a_team_project_is_hidden_from_outsiders(w, pair):
-    assert client_for().get(WS + "badge.svg").status_code == 404
+    assert client_for().get(WS + "badge.svg").status_code == 302  # to sign in
     assert client_for(w.olga).get(WS + "badge.svg").status_code == 404
     services.project_update(actor=SYSTEM, project=w.project, visibility="public")
     response = client_for().get(WS + "badge.svg?metric=acc")
@@ -391,17 +391,16 @@ PAGES = ["", "compare/?runs=r1", "runs/r1/", "runs/r1/?tab=charts", "runs/r1/?ta
 @pytest.mark.parametrize("who", ["anonymous", "outsider"])
 def test_team_project_does_not_exist_for_outsiders(w, page, who):
     # spec/permissions.md: "Cannot see the object at all: 404, the same as for an
-    # object that does not exist"; "not signed in on a page that needs it: redirect
-    # to sign-in with ?next=". A signed-out visitor is sent to sign in whether the
-    # project exists or not (so nothing leaks); badges, being images, stay 404.
+    # object that does not exist"; a visitor who is not signed in is sent to sign
+    # in, for a team project and a missing one alike, so neither tells anything.
     make_run(w, w.bob, "r1")
     client = client_for(None if who == "anonymous" else w.olga)
     for path in (WS + page, "/vision/does-not-exist/" + page):
         response = client.get(path)
-        if who == "anonymous" and not page.endswith(".svg"):
-            assert response.status_code == 302 and response["Location"].startswith("/accounts/login/?next="), path
+        if who == "anonymous":
+            assert response.status_code == 302 and response["Location"].startswith("/accounts/login/?next=")
         else:
-            assert response.status_code == 404, path
+            assert response.status_code == 404
 
 
 def test_team_project_is_missing_from_the_outsiders_projects_list(w):

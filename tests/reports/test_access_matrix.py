@@ -391,7 +391,7 @@ def test_api(world, action, actor, kind):
             response = api.get(path + sub)
             if allowed:
                 assert response.status_code == 200, (sub, response.content[:300])
-            elif actor == "anonymous":  # spec "Answers": 401 for anything anonymous cannot see
+            elif actor == "anonymous":  # 401 reveals nothing; 404 would
                 assert response.status_code == 401, (sub, response.content[:300])
                 assert error_of(response)["code"] == "unauthenticated"
             else:
@@ -541,7 +541,8 @@ def test_listed_exactly_where_readable(world, actor, kind):
 @pytest.mark.parametrize("actor", WEB_ACTORS)
 @pytest.mark.parametrize("kind", KINDS)
 def test_report_page(world, kind, actor):
-    """The web page answers like the API: 200 to who sees it, else 404 (never a hint)."""
+    """The web page answers like the API: 200 to who sees it, else 404 (never a hint);
+    a visitor who is not signed in is sent to sign in, whether the report exists or not."""
     browser = Client()
     if actor != "anonymous":
         browser.force_login(world.people[actor])
@@ -549,7 +550,7 @@ def test_report_page(world, kind, actor):
     if actor in SEES[kind]:
         assert response.status_code == 200
         assert f"Report {kind}" in response.content.decode()
-    elif actor == "anonymous":  # signed out: sign in first, whether it exists or not
+    elif actor == "anonymous":
         assert response.status_code == 302 and response["Location"].startswith("/accounts/login/?next=")
     else:
         assert response.status_code == 404

@@ -219,12 +219,14 @@ class TestProfileForVisitors:
         assert marked["pub-detector"] is False
         assert marked["secret-xyz-project"] is True
 
-    def test_unknown_team_is_404(self, client, db):
-        # signed out: sign in first (the same answer as for a private page, so nothing leaks)
+    def test_unknown_team_is_404(self, client, user):
+        client.force_login(user)
+        assert client.get("/no-such-team/").status_code == 404
+
+    def test_unknown_team_sends_a_visitor_to_sign_in(self, client, db):
+        # as for a private page: what a visitor may not see and what does not exist look the same
         response = client.get("/no-such-team/")
         assert response.status_code == 302 and response["Location"] == "/accounts/login/?next=/no-such-team/"
-        client.force_login(factories.user(username="someone"))
-        assert client.get("/no-such-team/").status_code == 404
 
 
 # --- 2. Query count ------------------------------------------------------------------------
@@ -374,7 +376,7 @@ class TestIntroPreview:
 
     def test_refused_to_non_admins(self, member_client, client, team):
         assert member_client.post(PREVIEW, {"intro": "x"}).status_code == 403
-        assert client.post(PREVIEW, {"intro": "x"}).status_code == 403
+        assert client.post(PREVIEW, {"intro": "x"}).status_code == 302  # signed out: to sign in
 
 
 # --- 5. Showcase ------------------------------------------------------------------------------------
