@@ -54,10 +54,14 @@ def main():
     import logging
 
     logging.disable(logging.WARNING)  # the 401s measured on purpose are not news
-    from benchmarks import bench_accounts, bench_experiments, bench_profile
+    from benchmarks import bench_accounts, bench_experiments, bench_profile, bench_workspace
 
     rows = []
-    for module in (bench_accounts, bench_profile, bench_experiments):
+    modules = (bench_accounts, bench_profile, bench_experiments, bench_workspace)
+    wanted = sys.argv[1:]  # `python -m benchmarks workspace` runs bench_workspace alone
+    for module in modules:
+        if wanted and module.__name__.rsplit("_", 1)[-1] not in wanted:
+            continue
         for name, first, second, target in module.run(median_ms):
             if isinstance(first, float):
                 first, second = f"{first:.2f} ms median", f"p95 {second:.2f} ms"

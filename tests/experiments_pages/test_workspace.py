@@ -190,3 +190,28 @@ def test_run_colours_are_stable(w):
     first = {r["id"]: r["color"] for r in workspaces.chart_runs(w.project, [a, b])}
     second = {r["id"]: r["color"] for r in workspaces.chart_runs(w.project, [b])}
     assert first["two"] == second["two"]
+
+
+def test_bulk_history_is_one_request_for_a_panel_with_flat_queries(w):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    bulk = "/api/v1/teams/vision/projects/mnist/history"
+    for n in range(3):
+        run = make_run(w, w.bob, f"b{n}")
+        rows = [{"step": i, "values": {"loss": 1.0 + (100.0 if i == 777 else 0.0)}} for i in range(2000)]
+        services.history_append(actor=SYSTEM, run=run, rows=rows)
+    client = client_for(w.bob)
+    body = client.get(f"{bulk}?runs=b0,b1,b2,nope&keys=loss&samples=100").json()
+    assert set(body["runs"]) == {"b0", "b1", "b2"} and body["missing"] == ["nope"] and body["sampled"] is True
+    series = body["runs"]["b1"]["series"]["loss"]
+    assert len(series["values"]) <= 100 and max(series["values"]) == 101.0, "the spike survives sampling"
+    assert "ts" not in series and body["total_points"]["b1"]["loss"] == 2000
+    with CaptureQueriesContext(connection) as few:
+        client.get(f"{bulk}?runs=b0&keys=loss&samples=100")
+    with CaptureQueriesContext(connection) as many:
+        client.get(f"{bulk}?runs=b0,b1,b2&keys=loss&samples=100")
+    assert len(many.captured_queries) == len(few.captured_queries)
+    assert client.get(f"{bulk}?runs=&keys=loss").status_code == 400
+    gz = client.get(f"{bulk}?runs=b0,b1,b2&keys=loss&samples=1000&ts=true", HTTP_ACCEPT_ENCODING="gzip")
+    assert gz["Content-Encoding"] == "gzip"
