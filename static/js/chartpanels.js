@@ -4,7 +4,7 @@
   "use strict";
   var fmt = window.tsFormat;
   var NS = "http://www.w3.org/2000/svg";
-  var W = 560, H = 240, PAD = { l: 56, r: 16, t: 12, b: 36 };
+  var W = 560, H = 240, PAD = { l: 56, r: 16, t: 24, b: 36 };
 
   function value(run, name) {
     var dot = name.indexOf(".");
@@ -123,7 +123,7 @@
     if (xs) xs.ticks.slice(0, 10).forEach(function (t) { text(svg, t.at, H - PAD.b + 14, t.label); });
     ys.ticks.slice(0, 10).forEach(function (t) { text(svg, PAD.l - 6, t.at + 3, t.label, "end"); });
     if (xLabel) text(svg, (PAD.l + W - PAD.r) / 2, H - 4, xLabel);
-    if (yLabel) { var t = text(svg, 12, PAD.t + 4, yLabel, "start"); t.setAttribute("class", "chart-axis-text chart-axis-title"); }
+    if (yLabel) { var t = text(svg, 4, 12, yLabel, "start"); t.setAttribute("class", "chart-axis-text chart-axis-title"); }
   }
 
   window.tsPanels = {
