@@ -27,11 +27,14 @@ migrate: install
 demo: migrate
 	$(PY) manage.py demo --if-empty --url http://$(HOST):$(PORT)/
 
-# The web server and the background worker (mail, alerts, webhooks, exports, the
-# periodic schedule) in one command; Ctrl-C stops both.
+# The web server, the background worker (mail, alerts, webhooks, exports, the
+# periodic schedule) and `demo_live` (keeps the demo's running runs alive) in one
+# command; Ctrl-C stops them all. Emails link to SITE_URL (this address unless set).
 run: demo
-	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	@export SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)}; \
+	trap 'kill $$worker $$live 2>/dev/null; wait $$worker $$live 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py db_worker & worker=$$!; \
+	$(PY) manage.py demo_live & live=$$!; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 worker: migrate

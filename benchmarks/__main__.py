@@ -54,12 +54,15 @@ def main():
     import logging
 
     logging.disable(logging.WARNING)  # the 401s measured on purpose are not news
-    from benchmarks import bench_accounts, bench_background, bench_experiments, bench_profile, bench_registry
+    from benchmarks import bench_accounts, bench_background, bench_experiments, bench_profile, bench_registry, bench_workspace
 
     rows = []
-    modules = (bench_accounts, bench_profile, bench_experiments, bench_registry, bench_background)
-    only = os.environ.get("BENCH_ONLY")  # e.g. BENCH_ONLY=registry
-    for module in [m for m in modules if not only or m.__name__.endswith(only)]:
+    modules = (bench_accounts, bench_profile, bench_experiments, bench_registry, bench_background, bench_workspace)
+    # `python -m benchmarks workspace` (or BENCH_ONLY=registry) runs one module alone
+    wanted = sys.argv[1:] or ([os.environ["BENCH_ONLY"]] if os.environ.get("BENCH_ONLY") else [])
+    for module in modules:
+        if wanted and module.__name__.rsplit("_", 1)[-1] not in wanted:
+            continue
         for name, first, second, target in module.run(median_ms):
             if isinstance(first, float):
                 first, second = f"{first:.2f} ms median", f"p95 {second:.2f} ms"

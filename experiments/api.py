@@ -13,7 +13,7 @@ from teams.selectors import team_or_404
 from accounts.api_auth import optional_auth
 from core.pagination import paginate
 
-from . import selectors, services
+from . import selectors, services, workspaces
 from .models import Project
 
 router = Router(tags=["experiments"])
@@ -150,7 +150,9 @@ def project_detail(request, team: str, project: str):
     found = _project(request, team, project)
     access = policy.project_access(request.auth, found)
     body = project_out(found)
-    body["panels"] = found.panels
+    # the caller's own workspace (the automatic panels plus their changes) and the team's saved views
+    body["panels"] = [{k: v for k, v in panel.items() if k != "auto"} for panel in workspaces.shown_panels(found, workspaces.personal(found, request.auth))]
+    body["views"] = [{"id": view.pk, "name": view.name} for view in workspaces.saved_views(found)]
     body["permissions"] = sorted(scope for scope in access.scopes if scope.startswith(("project:", "run:")))
     return body
 

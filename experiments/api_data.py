@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 
+import gzip
+
 try:  # orjson parses a large history batch several times faster; json is the fallback
     from orjson import loads as _orjson_loads
 
@@ -19,8 +21,15 @@ try:  # orjson parses a large history batch several times faster; json is the fa
 except ImportError:  # pragma: no cover
     loads = json.loads
 
+try:
+    from orjson import dumps
+except ImportError:  # pragma: no cover
+
+    def dumps(value):
+        return json.dumps(value, separators=(",", ":")).encode()
+
 from django.core.exceptions import ValidationError
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from ninja import Router, Schema, Status
 from pydantic import Field
 
@@ -28,8 +37,8 @@ from accounts.api_auth import optional_auth
 from core.pagination import paginate
 from teams import policy
 
-from . import alerts, selectors, services
-from .api import P, _run
+from . import alerts, selectors, services, workspaces
+from .api import P, _project, _run
 from .models import SeriesKind
 
 router = Router(tags=["experiments"])
@@ -149,6 +158,46 @@ KEYS_PARAM = {"parameters": [{"in": "query", "name": "keys", "schema": {"type": 
 @router.get(P + "/runs/{run_id}/history", auth=optional_auth, summary="Read metric history (sampled for charts)", openapi_extra=KEYS_PARAM)
 def history_read(request, team: str, project: str, run_id: str, samples: int = 1000, format: str = "json"):
     return _read(request, team, project, run_id, SeriesKind.HISTORY, samples, format)
+
+
+BULK_PARAMS = {
+    "parameters": [
+        {"in": "query", "name": "runs", "schema": {"type": "string"}, "description": "Comma-separated run ids (at most 200)"},
+        {"in": "query", "name": "keys", "schema": {"type": "string"}, "description": "Comma-separated metric keys (at most 20)"},
+    ]
+}
+
+
+@router.get(P + "/history", auth=optional_auth, summary="Read several runs' history at once (one chart panel)", openapi_extra=BULK_PARAMS)
+def history_bulk_read(request, team: str, project: str, samples: int = 1000, kind: str = "history", ts: bool = False):
+    """`runs=a,b&keys=loss,acc&samples=N` -> {runs: {run_id: {series: {key: {steps, values, ts?}}, started_at}},
+    total_points: {run_id: {key: n}}, sampled, missing}: each series sampled to N points keeping every
+    bucket's minimum and maximum (samples=0: every point); `ts=true` adds wall-clock times."""
+    found = _project(request, team, project)
+    policy.require(request.auth, "run:view", found)
+    run_ids = [part for part in request.GET.get("runs", "").split(",") if part]
+    wanted = [part for part in request.GET.get("keys", "").split(",") if part]
+    if not run_ids or not wanted:
+        raise ValidationError({"runs": ["Name the runs (runs=a,b) and the metric keys (keys=loss,acc)."]})
+    if kind not in (SeriesKind.HISTORY, SeriesKind.SYSTEM):
+        raise ValidationError({"kind": ["kind is “history” or “system”."]})
+    if not 0 <= samples <= 10_000:
+        raise ValidationError({"samples": ["samples is between 0 (every point) and 10,000."]})
+    if samples == 0 and len(run_ids) * len(wanted) > 20:
+        raise ValidationError({"samples": ["Every point (samples=0) is for at most 20 series at once; read long series one run at a time."]})
+    answer = workspaces.runs_history(found, run_ids, keys=wanted, kind=kind, samples=samples, with_ts=ts)
+    return compressed(request, answer)
+
+
+def compressed(request, answer):
+    """Chart data gzipped when the browser accepts it: the numbers shrink about three times, and hold no secret."""
+    body = dumps(answer)
+    response = HttpResponse(body, content_type="application/json")
+    if len(body) > 1024 and "gzip" in request.headers.get("Accept-Encoding", ""):
+        response.content = gzip.compress(body, compresslevel=5)
+        response["Content-Encoding"] = "gzip"
+    response["Vary"] = "Accept-Encoding"
+    return response
 
 
 @router.post(P + "/runs/{run_id}/system-metrics", response=dict, summary="Log system metrics", openapi_extra=ROWS_BODY)

@@ -64,6 +64,13 @@ def combine(src, entry_width: int, lo: int, hi: int):
             low = lo + values.index(min(values))
             high = lo + values.index(max(values))
             return (src[low * RAW], src[low * RAW + 1], src[low * RAW + 2], src[high * RAW], src[high * RAW + 1], src[high * RAW + 2])
+    else:
+        mins = src[lo * AGG + 2 : hi * AGG : AGG]
+        maxs = src[lo * AGG + 5 : hi * AGG : AGG]
+        if (sum(mins) + sum(maxs)) == (sum(mins) + sum(maxs)):  # no NaN: the same answer, found in C
+            low = (lo + mins.index(min(mins))) * AGG
+            high = (lo + maxs.index(max(maxs))) * AGG + 3
+            return (src[low], src[low + 1], src[low + 2], src[high], src[high + 1], src[high + 2])
     max_offset = 3 if entry_width == AGG else 0
     min_at = max_at = -1
     min_value = max_value = 0.0

@@ -40,8 +40,6 @@ class Project(models.Model):
     visibility = models.CharField(max_length=16, choices=Visibility.choices, default=Visibility.TEAM)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
-    # The workspace: the chart panels members arrange, saved for the whole project.
-    panels = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -287,3 +285,40 @@ class ProjectWatch(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["project", "user"], name="watch_once")]
+
+
+
+class Workspace(models.Model):
+    """A person's own workspace of a project (owner set, no name) or a named view shared with the team (no owner).
+
+    Panels are the automatic ones (one chart per logged metric) plus the changes:
+    `panels` holds the arranged list once someone changed it, `hidden` the metrics
+    whose automatic chart was removed; a metric logged later still gets its chart.
+    `table` is the runs table's query (columns, filters, order, grouping).
+    """
+
+    policy_kind = "in_project"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="workspaces")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=80, blank=True)
+    panels = models.JSONField(default=list, blank=True)
+    hidden = models.JSONField(default=list, blank=True)
+    table = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "owner"], condition=models.Q(owner__isnull=False), name="one_personal_workspace"),
+            models.UniqueConstraint("project", Lower("name"), condition=models.Q(owner__isnull=True), name="saved_view_name_unique"),
+        ]
+
+    def __str__(self):
+        return self.name or f"{self.owner}'s workspace"
+
+    @property
+    def is_view(self):
+        return self.owner_id is None

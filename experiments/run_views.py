@@ -17,7 +17,7 @@ from teams import policy
 from . import alerts, selectors, services
 from .forms import RunMoveForm, RunNotesForm
 from .models import RunState, SeriesKind
-from .selectors import chart_runs
+from .workspaces import chart_runs
 from .views import project_access
 
 RUN_TABS = ("overview", "charts", "system", "logs", "files")
@@ -58,6 +58,9 @@ def run_page(request, team, project, run_id):
     }
     if tab == "overview":
         context["alerts"] = list(alerts.run_alerts(run)[:20])
+        context["keys"] = selectors.series_keys(run, SeriesKind.HISTORY)[:6]
+        context["system_keys"] = selectors.series_keys(run, SeriesKind.SYSTEM)[:4]
+        context["latest_logs"] = selectors.latest_log_lines(run, limit=20)
         context["notes_form"] = RunNotesForm(initial={"notes": run.notes, "tags": ", ".join(run.tags)})
         if context["can_move"]:
             context["move_form"] = _move_form(request, run)

@@ -57,6 +57,17 @@ def run_by_id(project, run_id) -> Run | None:
     return found[0] if found else None
 
 
+def run_by_id_or_name(project, name) -> Run | None:
+    """A run named in a report's chart block: by its id, else the newest run of that name."""
+    run = run_by_id(project, name)
+    if run is None:
+        found = list(Run.objects.select_related("created_by", "logged_by").filter(project=project, name=name).order_by("-created_at", "-id")[:1])
+        run = found[0] if found else None
+        if run is not None:
+            run.project = project
+    return run
+
+
 def run_for_logging(team_slug, project_name, run_id) -> Run | None:
     """The run a client writes to, with its project and team (the logging hot path).
 
@@ -89,7 +100,7 @@ def runs_of(project, *, state=None, tag=None, group=None, q=None, config=None, o
 
     `config` is {key: value-as-text}; values compare as JSON text after a number
     or boolean is tried, so `config.lr=0.001` and `config.arch=resnet` both work.
-    `order` is a run field or `summary.KEY` / `-summary.KEY`.
+    `order` is a run field or `summary.KEY` / `-summary.KEY` (or `config.KEY`).
     """
     runs = Run.objects.filter(project=project).select_related("created_by", "logged_by")
     if state:
@@ -139,8 +150,8 @@ def _ordered(runs, order):
     from django.db.models.fields.json import KT
 
     order = order or "-created_at"
-    if order.lstrip("-").startswith("summary."):
-        key = order.lstrip("-")[len("summary."):]
+    if order.lstrip("-").startswith(("summary.", "config.")):
+        source, _, key = order.lstrip("-").partition(".")
         from django.db.models import FloatField
         from django.db.models.functions import Cast
 
@@ -150,11 +161,11 @@ def _ordered(runs, order):
             return runs.order_by("-created_at", "-id")
         # only numbers sort; a run whose value is text or missing goes last (PostgreSQL
         # refuses to cast text to a number, SQLite would quietly make it 0)
-        runs = runs.annotate(_raw=KT(f"summary__{key}")).annotate(
+        runs = runs.annotate(_raw=KT(f"{source}__{key.replace('.', '__')}")).annotate(
             _sort=Case(When(_raw__regex=NUMBER, then=Cast("_raw", FloatField())), default=None, output_field=FloatField())
         )
         column = F("_sort").desc(nulls_last=True) if order.startswith("-") else F("_sort").asc(nulls_last=True)
-        return runs.order_by(column, "-created_at", "-id")
+        return runs.order_by(column, F("_raw").asc(nulls_last=True), "-created_at", "-id")
     if order not in RUN_ORDERS:
         order = "-created_at"
     return runs.order_by(order, "-id")
@@ -320,35 +331,18 @@ def history_tail(series_id: int, count: int, points: int) -> list[tuple[float, f
     return [(step, value) for step, _, value in history.raw_points(data[skip * history.RAW :])]
 
 
+def latest_log_lines(run, *, limit=20) -> list[str]:
+    lines = list(LogLine.objects.filter(run=run).order_by("-offset").values_list("text", flat=True)[:limit])
+    return lines[::-1]
+
+
 def log_lines(run, *, offset=0, limit=1000):
     lines = list(LogLine.objects.filter(run=run, offset__gte=offset).order_by("offset").values_list("offset", "text")[:limit])
     next_offset = lines[-1][0] + 1 if lines else offset
     return [text for _, text in lines], next_offset
 
 
-PALETTE = ["#4f46e5", "#e11d48", "#059669", "#d97706", "#0891b2", "#7c3aed", "#db2777", "#65a30d", "#ea580c", "#0284c7"]
 CHARTED_BY_DEFAULT = 10
-
-
-def run_colors(runs):
-    return {run.run_id: PALETTE[n % len(PALETTE)] for n, run in enumerate(runs)}
-
-
-def chart_runs(project, runs):
-    """What charts.js needs to fetch each run's history."""
-    colors = run_colors(runs)
-    base = f"/api/v1/teams/{project.team.slug}/projects/{project.name}/runs"
-    return [
-        {
-            "id": run.run_id,
-            "name": run.name,
-            "color": colors[run.run_id],
-            "history": f"{base}/{run.run_id}/history",
-            "system": f"{base}/{run.run_id}/system-metrics",
-            "shown": n < CHARTED_BY_DEFAULT,
-        }
-        for n, run in enumerate(runs)
-    ]
 
 
 def run_file_response(run, path):

@@ -18,7 +18,7 @@ from teams import policy
 from teams import storage as team_storage
 
 from . import history
-from .models import AlertRule, HistoryBatch, LogLine, MetricChunk, MetricSeries, Project, ProjectWatch, Run, RunAlert, RunFile
+from .models import AlertRule, HistoryBatch, LogLine, MetricChunk, MetricSeries, Project, ProjectWatch, Run, RunAlert, RunFile, Workspace
 
 try:
     import pyarrow as pa
@@ -26,7 +26,8 @@ try:
 except ImportError:  # pragma: no cover - exercised by forcing CSV in the tests
     pa = pq = None
 
-PROJECT_FIELDS = ("name", "description", "visibility", "created_at", "panels")
+PROJECT_FIELDS = ("name", "description", "visibility", "created_at")
+WORKSPACE_FIELDS = ("name", "panels", "hidden", "table", "created_at", "updated_at")
 RUN_FIELDS = ("run_id", "name", "state", "config", "summary", "pinned_summary_keys", "tags", "notes", "group", "job_type", "host",
               "created_at", "heartbeat_at", "finished_at", "stop_requested")
 RULE_FIELDS = ("name", "metric", "kind", "level", "enabled", "op", "value", "aggregate", "direction", "amount", "relative", "window",
@@ -79,6 +80,10 @@ def _dump(team, out):
                      "access_list": [out.user(u) for u in sorted(policy.access_list(project), key=lambda u: u.pk)],
                      "watchers": [out.user(w.user) for w in ProjectWatch.objects.filter(project=project).select_related("user").order_by("pk")]})
     out.rows("projects", rows)
+    # personal workspaces and the team's saved views
+    out.rows("workspaces", ({**plain(ws, WORKSPACE_FIELDS), "project": out.ref("project", ws.project_id), "owner": out.user(ws.owner),
+                             "created_by": out.user(ws.created_by)}
+                            for ws in Workspace.objects.filter(project__team=team).select_related("owner", "created_by").order_by("pk")))
     rules = AlertRule.objects.filter(project__team=team).order_by("pk")
     out.rows("alert_rules", [{**plain(r, RULE_FIELDS), "id": out.ref("rule", r.pk), "project": out.ref("project", r.project_id),
                               "created_by": out.user(r.created_by)} for r in rules])
@@ -151,6 +156,9 @@ def _load(team, inp):
         for ref in row["access_list"]:
             policy.access_list_add(project, inp.user(ref))
         ProjectWatch.objects.bulk_create([ProjectWatch(project=project, user=inp.user(ref)) for ref in row["watchers"]])
+    for row in inp.rows("workspaces"):
+        restore(Workspace, row, WORKSPACE_FIELDS, project=inp.get("project", row["project"]), owner=inp.user(row["owner"]),
+                created_by=inp.user(row["created_by"])).save()
     for row in inp.rows("alert_rules"):
         rule = restore(AlertRule, row, RULE_FIELDS, project=inp.get("project", row["project"]), created_by=inp.user(row["created_by"]))
         rule.save()

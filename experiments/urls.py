@@ -2,15 +2,18 @@ from django.urls import path
 
 import teams.urls  # noqa: F401  (registers the ts_slug converter)
 
-from . import alert_views, run_views, views
+from . import alert_views, run_views, views, workspace_views
 
 # After the team routes: /<team>/settings/... and /<team>/projects/ must win over /<team>/<project>/.
 urlpatterns = [
     path("<ts_slug:team>/settings/privacy/", views.team_privacy, name="team-settings-privacy"),
     path("<ts_slug:team>/projects/", views.project_list, name="projects"),
     path("<ts_slug:team>/alerts/", alert_views.team_alerts, name="team-alerts"),
-    path("<ts_slug:team>/<ts_slug:project>/", views.workspace, name="project"),
-    path("<ts_slug:team>/<ts_slug:project>/panels/", views.panels_edit, name="project-panels"),
+    path("<ts_slug:team>/<ts_slug:project>/", workspace_views.workspace, name="project"),
+    path("<ts_slug:team>/<ts_slug:project>/panels/", workspace_views.panels_edit, name="project-panels"),
+    path("<ts_slug:team>/<ts_slug:project>/views/", workspace_views.view_create, name="project-view-create"),
+    path("<ts_slug:team>/<ts_slug:project>/views/<int:view_id>/", workspace_views.workspace, name="project-view"),
+    path("<ts_slug:team>/<ts_slug:project>/views/<int:view_id>/delete/", workspace_views.view_delete, name="project-view-delete"),
     path("<ts_slug:team>/<ts_slug:project>/settings/", views.project_settings, name="project-settings"),
     path("<ts_slug:team>/<ts_slug:project>/compare/", views.compare, name="compare"),
     path("<ts_slug:team>/<ts_slug:project>/alerts/", alert_views.project_alerts, name="project-alerts"),

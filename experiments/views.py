@@ -1,25 +1,20 @@
-"""Project pages: the projects list, the workspace (panels + runs table), compare,
+"""Project pages: the projects list, compare,
 project settings, the badge, and the team's privacy page (every project's visibility).
 
 Views parse input, call one service or selector and render; the services ask the
-policy for the actor. Run pages are in run_views.py."""
+policy for the actor. The workspace is in workspace_views.py, run pages in run_views.py."""
 
 from __future__ import annotations
 
 import json
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
-from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from core import hooks
 from core.badges import render_badge
 from core.forms import add_service_errors
 from teams import policy
@@ -27,13 +22,10 @@ from teams import services as team_services
 from teams.selectors import team_or_404
 from teams.views import settings_context, team_access
 
-from . import alerts, selectors, services
-from .forms import PanelForm, ProjectDeleteForm, ProjectForm, ProjectSettingsForm
-from .models import Project, RunState
-from .selectors import chart_runs, run_colors
-
-RUNS_PER_PAGE = 50
-
+from . import selectors, services
+from .forms import ProjectDeleteForm, ProjectForm, ProjectSettingsForm
+from .models import Project
+from .workspaces import chart_runs
 
 
 def project_access(request, team_slug, name, scope=None):
@@ -80,103 +72,6 @@ def project_list(request, team):
     return render(request, "experiments/projects.html", context, status=status)
 
 
-# --- Workspace -------------------------------------------------------------------------
-
-
-def _table_params(request):
-    params = {key: request.GET.get(key, "").strip() for key in ("state", "tag", "group", "q", "order", "cols", "config")}
-    return params
-
-
-def _columns(cols, runs_sample):
-    """Chosen config/summary columns; by default the first few summary keys."""
-    chosen = [col.strip() for col in (cols or "").split(",") if col.strip().startswith(("config.", "summary."))]
-    if chosen:
-        return chosen[:12]
-    keys = []
-    for run in runs_sample:
-        for key in run.summary:
-            if f"summary.{key}" not in keys:
-                keys.append(f"summary.{key}")
-    return keys[:4]
-
-
-def _cell(run, column):
-    source, _, key = column.partition(".")
-    data = run.config if source == "config" else run.summary
-    value = data.get(key)
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value)[:60]
-    return "" if value is None else str(value)
-
-
-def workspace(request, team, project):
-    project, access = project_access(request, team, project, "run:view")
-    params = _table_params(request)
-    filters = dict(state=params["state"] or None, tag=params["tag"] or None, group=params["group"] or None, q=params["q"] or None)
-    try:
-        runs = selectors.runs_of(project, config=selectors.parse_config_filter(params["config"]), order=params["order"] or "-created_at", **filters)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        runs = selectors.runs_of(project, order=params["order"] or "-created_at", **filters)
-    page = Paginator(runs, RUNS_PER_PAGE).get_page(request.GET.get("page"))
-    page_runs = list(page.object_list)
-    columns = _columns(params["cols"], page_runs)
-    rows = [{"run": run, "cells": [_cell(run, column) for column in columns]} for run in page_runs]
-    query = {key: value for key, value in params.items() if value}
-    context = {
-        "team": project.team,
-        "project": project,
-        "access": access,
-        "page": page,
-        "rows": rows,
-        "columns": columns,
-        "params": params,
-        "query": urlencode(query),
-        "states": RunState.choices,
-        "metric_keys": selectors.project_metric_keys(project),
-        "panels": project.panels,
-        "chart_runs_json": json.dumps(chart_runs(project, page_runs)),
-        "panel_form": PanelForm(),
-        # what apps above offer on each panel (reports: "Add to report"), computed once for the page
-        "panel_tools": hooks.collect("workspace.panel_tools", request=request, project=project),
-        "base_url": request.build_absolute_uri("/").rstrip("/"),
-        "watching": alerts.watching(request.user, project),
-    }
-    template = "experiments/workspace.html"
-    if request.htmx and request.htmx.target == "runs-table":
-        template += "#runs-table"
-    return render(request, template, context)
-
-
-@require_POST
-def panels_edit(request, team, project):
-    """Add, remove, move or change a workspace panel (run:edit_workspace)."""
-    project, _ = project_access(request, team, project)
-    action = request.POST.get("action")
-    try:
-        index = int(request.POST.get("index", -1))
-    except ValueError:
-        index = -1
-    panel = None
-    if action in ("add", "update"):
-        form = PanelForm(request.POST)
-        if form.is_valid():
-            panel = form.panel()
-        elif action == "add":
-            policy.require(request.user, "run:edit_workspace", project)
-            messages.error(request, "The panel was not added: " + " ".join(e for errs in form.errors.values() for e in errs))
-            return redirect("project", team=project.team.slug, project=project.name)
-    try:
-        services.panel_edit(actor=request.user, project=project, action=action, index=index, panel=panel)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("project", team=project.team.slug, project=project.name)
-    return redirect(reverse("project", kwargs={"team": project.team.slug, "project": project.name}) + "#panels")
-
-
 # --- Compare ----------------------------------------------------------------------------------
 
 
@@ -210,7 +105,6 @@ def compare(request, team, project):
         "summary_rows": rows(summary_keys, "summary"),
         "chart_runs": chart_runs(project, runs),
         "chart_keys": keys[:12],
-        "colors": run_colors(runs),
     }
     return render(request, "experiments/compare.html", context)
 

@@ -3,6 +3,7 @@
 from django.db.models import Count, Q
 
 from experiments import selectors as experiment_selectors
+from experiments import workspaces as experiment_workspaces
 from teams import policy
 
 from .models import Comment, Follow, Report, Revision, Star
@@ -62,7 +63,7 @@ def has_starred(report, user):
 
 
 def chart_resolver(user, team):
-    """Turn a chart block's "project/run_id" names into chart runs the reader may see (None otherwise)."""
+    """Turn a chart block's "project/run_id" (or "project/run name") names into chart runs the reader may see (None otherwise)."""
     projects = {}
     access_cache = {}
 
@@ -78,12 +79,12 @@ def chart_resolver(user, team):
                 continue
             if project.pk not in access_cache:
                 access_cache[project.pk] = policy.project_access(user, project).can("run:view")
-            run = experiment_selectors.run_by_id(project, run_id) if access_cache[project.pk] else None
+            # a block names a run by its id or by its name (the newest of that name)
+            run = experiment_selectors.run_by_id_or_name(project, run_id) if access_cache[project.pk] else None
             if run is None:
                 result.append(None)
                 continue
-            entry = experiment_selectors.chart_runs(project, [run])[0]
-            entry["color"] = experiment_selectors.PALETTE[len(result) % len(experiment_selectors.PALETTE)]
+            entry = experiment_workspaces.chart_runs(project, [run])[0]
             result.append(entry)
         return result
 

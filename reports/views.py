@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from experiments import selectors as experiment_selectors
+from experiments import workspaces as experiment_workspaces
 from core.badges import render_badge
 from teams import policy
 from teams.selectors import team_or_404
@@ -254,10 +255,14 @@ def panel_to_report(request, team, project):
     if project is None or not policy.can_see(request.user, project):
         raise Http404("No such project.")
     require_signed_in(request)
+    view = experiment_workspaces.view_by_id(project, request.POST["view"]) if request.POST.get("view") else None
+    shown = experiment_workspaces.shown_panels(project, view or experiment_workspaces.personal(project, request.user))
     try:
         index = int(request.POST.get("index", -1))
-        panel = project.panels[index] if index >= 0 else None
+        panel = shown[index] if index >= 0 else None
     except (ValueError, IndexError):
+        panel = None
+    if panel is not None and panel.get("type", "line") != "line":
         panel = None
     report_id = request.POST.get("report") or ""
     report = selectors.report_by_id(team, report_id) if report_id.isdigit() else None

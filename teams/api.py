@@ -1,5 +1,6 @@
 """Organizations, teams, members, invitations, custom roles, service accounts (spec/api.md)."""
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -267,7 +268,7 @@ def invitation_list(request, team: str):
 def invitation_create(request, team: str, payload: InvitationIn):
     created = services.member_invite(
         actor=request.auth, team=selectors.team_or_404(team), email=payload.email, role=payload.role,
-        base_url=request.build_absolute_uri("/"),
+        base_url=settings.SITE_URL,  # emails link to the site's real address
     )
     return Status(201, _invitation_out(created.invitation, created.accept_url))
 

@@ -206,3 +206,58 @@ REPORT_VISITOR_SCOPES = frozenset({"report:view", "report:follow", "report:comme
 
 assert all(scope in SCOPES for r in ROLES for scope in r.scopes)
 assert VISITOR_SCOPES <= VIEWER_SCOPES | {"artifact:view"} and OPEN_PROJECT_SCOPES <= MEMBER_SCOPES
+
+
+# What a refusal says a person could not do, in plain words ("Only team admins can <this>.").
+REFUSED_ACTIONS = {
+    "team:view": "see this team's private pages",
+    "team:invite": "invite people to the team",
+    "team:remove_member": "remove members from the team",
+    "team:manage": "change the team's settings, roles and service accounts",
+    "project:create": "create projects",
+    "project:manage": "change a project's settings, visibility or access list",
+    "project:delete": "delete projects",
+    "run:view": "see these runs",
+    "run:edit_workspace": "change the team's saved views, notes, tags and alert rules",
+    "run:log": "log runs to this project",
+    "run:delete_own": "delete runs",
+    "run:delete_any": "delete other people's runs",
+    "run:stop_own": "stop runs",
+    "run:stop_any": "stop other people's runs",
+    "report:view": "read these reports",
+    "report:follow": "follow or star reports",
+    "report:comment": "comment on reports",
+    "report:create": "write reports",
+    "report:edit_own": "edit reports",
+    "report:edit_any": "edit other people's reports",
+    "report:delete_own": "delete reports",
+    "report:delete_any": "delete other people's reports",
+    "artifact:view": "see artifacts",
+    "artifact:create": "log artifact versions",
+    "artifact:delete": "delete artifact versions",
+    "artifact:edit_metadata": "edit artifact descriptions and metadata",
+    "artifact:edit_aliases": "add or move artifact aliases",
+    "artifact:delete_aliases": "remove artifact aliases",
+    "artifact:download": "download artifact files",
+    "registry:view": "see the model registry",
+    "registry:download": "download registered models",
+    "registry:add_model": "register models",
+    "registry:add_alias": "set registry aliases",
+    "registry:manage_admins": "choose the registry admins",
+    "registry:manage_protected_aliases": "change protected registry aliases",
+    "sweep:create": "create sweeps",
+    "sweep:control_own": "pause or stop sweeps",
+    "sweep:control_any": "pause or stop other people's sweeps",
+    "sweep:delete": "delete sweeps",
+}
+
+
+def holders_of(scope: str) -> str:
+    """Who holds a team scope, in words: "team admins", "members and admins", "everyone on the team"."""
+    if scope in VIEWER_SCOPES:
+        return "people on the team"
+    if scope in MEMBER_SCOPES:
+        return "team members and admins"
+    if scope == "registry:manage_protected_aliases":
+        return "registry admins"
+    return "team admins"

@@ -4,6 +4,7 @@ Views parse input, call one service or selector and render; the services ask
 the policy for the actor, so a view never decides who may write.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -67,14 +68,15 @@ def team_create(request):
 
 
 def invite_entry(request):
-    """'Invite Team' in the navigation: create a team, or invite people to one."""
+    """'Invite Team' in the navigation: invite people to a team one runs, else create a team."""
     if not request.user.is_authenticated:
         return redirect_to_login(reverse("invite-entry"))
-    if selectors.organizations_for_team_creation(request.user).exists():
-        return redirect("team-new")
+    # inviting first: a team admin who clicks "Invite" wants the invitation form, not a new team
     teams = selectors.admin_teams(request.user)
     if teams:
-        return redirect("team-settings-members", team=teams[0].slug)
+        return redirect(reverse("team-settings-members", kwargs={"team": teams[0].slug}) + "#invite-heading")
+    if selectors.organizations_for_team_creation(request.user).exists():
+        return redirect("team-new")
     raise PermissionDenied("Only team admins invite people, and only organization admins create teams.")
 
 
@@ -118,7 +120,7 @@ def member_invite(request, team):
         try:
             created = services.member_invite(
                 actor=request.user, team=team, email=form.cleaned_data["email"], role=form.cleaned_data["role"],
-                base_url=request.build_absolute_uri("/"),
+                base_url=settings.SITE_URL,  # emails link to the site's real address
             )
         except ValidationError as exc:
             add_service_errors(form, exc)

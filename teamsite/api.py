@@ -114,7 +114,10 @@ def on_invalid(request, exc):
 
 @api.exception_handler(PermissionDenied)
 def on_forbidden(request, exc):
-    return _refused(request, 403, str(exc) or "You do not have permission to do that.")
+    if _signed_out(request):
+        return on_unauthenticated(request, None)
+    extra = {"scope": exc.scope} if getattr(exc, "scope", None) else {}  # the 403 names the scope it lacks
+    return error_response(403, str(exc) or "You do not have permission to do that.", **extra)
 
 
 @api.exception_handler(Http404)
@@ -150,3 +153,29 @@ def api_not_found(request, *args, **kwargs):
     """Unknown paths under /api/ answer in the API's error shape, not with an HTML page."""
     return error_response(404, f"There is no API endpoint at {request.path}.")
 
+
+
+class ApiAnswersJson:
+    """Whatever answers under /api/ (a wrong method, a CSRF refusal, a server error page) leaves in the error shape."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not request.path.startswith("/api/") or response.status_code < 400 or response.streaming:
+            return response
+        if response.get("Content-Type", "").startswith("application/json"):
+            return response
+        if response.status_code == 405:
+            allowed = response.get("Allow", "")
+            message = f"{request.method} is not allowed here" + (f"; use {allowed}." if allowed else ".")
+            shaped = error_response(405, message)
+            if allowed:
+                shaped["Allow"] = allowed
+            return shaped
+        if response.status_code == 403:
+            return error_response(403, "The request was refused (a browser session needs its CSRF token; an API key needs none).")
+        if response.status_code == 404:
+            return error_response(404, f"There is no API endpoint at {request.path}.")
+        return error_response(response.status_code, "The server could not answer that request.")

@@ -105,6 +105,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "teams.policy.access.RequestCache",
     "core.auth.SignInFirstMiddleware",
+    "teamsite.api.ApiAnswersJson",
 ]
 
 ROOT_URLCONF = "teamsite.urls"
@@ -338,9 +339,15 @@ USE_TZ = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # a refused request (401, 403, 404, 405) is one line in the log, never a traceback
+    "filters": {"refusals_in_one_line": {"()": "core.logs.RefusalsInOneLine"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["refusals_in_one_line"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False, "filters": ["refusals_in_one_line"]},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 FORM_RENDERER = "core.forms.FormRenderer"

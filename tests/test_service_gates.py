@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from accounts import services as accounts
 from accounts.models import ApiKey, NotificationSettings
 from experiments import services as experiments
-from experiments.models import AlertRule, Project, ProjectWatch, Run
+from experiments.models import AlertRule, Project, ProjectWatch, Run, Workspace
 from profiles import services as profiles
 from profiles.models import ShowcaseItem
 from registry import services as registry
@@ -49,6 +49,8 @@ def w(db):
     restricted = experiments.project_create(actor=people["admin"], team=team, name="secret", visibility="restricted")
     other_project = experiments.project_create(actor=people["other"], team=team, name="q")
     run = experiments.run_create(actor=people["member"], project=project, run_id="r1")
+    view = experiments.view_save(actor=people["member"], project=project, name="shared")
+    public = experiments.project_create(actor=people["admin"], team=team, name="open-book", visibility="public")
     report = reports.report_create(actor=people["member"], team=team, title="Mine", body="x", visibility="team")
     comment = reports.comment_add(actor=people["member"], report=report, body="c")
     role = services.custom_role_create(actor=SYSTEM, organization=org, name="reader", base="viewer", scopes=[])
@@ -70,7 +72,7 @@ def w(db):
     hook = services.webhook_create(actor=people["admin"], team=team, url="https://93.184.215.14/hook", events=["alert"])
     return SimpleNamespace(rule=rule, hook=hook,
         people=people, org=org, team=team, project=project, restricted=restricted, other_project=other_project, run=run,
-        report=report, comment=comment, role=role, invitation=invitation, bot=bot, item=item, key=key, membership=membership,
+        report=report, comment=comment, role=role, view=view, public=public, invitation=invitation, bot=bot, item=item, key=key, membership=membership,
         art=art, hidden=hidden, upload=upload, model=model, link=link,
     )
 
@@ -87,7 +89,8 @@ def snapshot():
         "invitations": list(Invitation.objects.values_list("email", "revoked_at", "accepted_at").order_by("id")),
         "roles": list(CustomRole.objects.values_list("name").order_by("id")),
         "accounts": list(ServiceAccount.objects.values_list("name", "revoked_at").order_by("id")),
-        "projects": list(Project.objects.values_list("name", "visibility", "description", "panels").order_by("id")),
+        "projects": list(Project.objects.values_list("name", "visibility", "description").order_by("id")),
+        "workspaces": list(Workspace.objects.values_list("project_id", "owner_id", "name", "panels", "hidden", "table").order_by("id")),
         "runs": list(Run.objects.values_list("project_id", "run_id", "state", "name", "notes", "tags", "config", "summary", "stop_requested", "heartbeat_at").order_by("id")),
         "series": list(Run.objects.values_list("series__key", "series__count").order_by("id", "series__key")),
         "logs": list(Run.objects.values_list("log_lines__text").order_by("id")),
@@ -163,8 +166,14 @@ GATES = [
     ("logs_append", "other", lambda w, a: experiments.logs_append(actor=a, run=w.run, lines=["x"]), policy.Denied),
     ("files_save", "other", lambda w, a: experiments.files_save(actor=a, run=w.run, files={"f.txt": SimpleUploadedFile("f.txt", b"x")}), policy.Denied),
     ("alert_create", "other", lambda w, a: experiments.alert_create(actor=a, run=w.run, title="t", text="", level="info"), policy.Denied),
-    ("project_panels_save", "viewer", lambda w, a: experiments.project_panels_save(actor=a, project=w.project, panels=[{"keys": ["x"]}]), policy.Denied),
-    ("panel_edit", "viewer", lambda w, a: experiments.panel_edit(actor=a, project=w.project, action="add", panel={"keys": ["x"]}), policy.Denied),
+    ("project_panels_save: run:view", "outsider", lambda w, a: experiments.project_panels_save(actor=a, project=w.project, panels=[{"keys": ["x"]}]), policy.NotVisible),
+    ("project_panels_save: a saved view", "viewer", lambda w, a: experiments.project_panels_save(actor=a, project=w.project, panels=[{"keys": ["x"]}], view=w.view), policy.Denied),
+    ("panel_edit: run:view", "outsider", lambda w, a: experiments.panel_edit(actor=a, project=w.project, action="add", panel={"keys": ["x"]}), policy.NotVisible),
+    ("panel_edit: signed in", "anonymous_public", lambda w, a: experiments.panel_edit(actor=a, project=w.public, action="add", panel={"keys": ["x"]}), policy.Denied),
+    ("panel_edit: a saved view", "viewer", lambda w, a: experiments.panel_edit(actor=a, project=w.project, action="add", panel={"keys": ["x"]}, view=w.view), policy.Denied),
+    ("view_save", "viewer", lambda w, a: experiments.view_save(actor=a, project=w.project, name="mine"), policy.Denied),
+    ("view_update", "viewer", lambda w, a: experiments.view_update(actor=a, view=w.view, name="renamed"), policy.Denied),
+    ("view_delete", "viewer", lambda w, a: experiments.view_delete(actor=a, view=w.view), policy.Denied),
     ("report_create", "viewer", lambda w, a: reports.report_create(actor=a, team=w.team, title="t"), policy.Denied),
     ("report_create: about a project", "member", lambda w, a: reports.report_create(actor=a, team=w.team, title="t", project=w.restricted), policy.NotVisible),
     ("report_save", "other", lambda w, a: reports.report_save(actor=a, report=w.report, base_revision=1, body="taken"), policy.Denied),
@@ -240,6 +249,8 @@ def _actor(w, who):
         role = services.custom_role_create(actor=SYSTEM, organization=w.org, name="logger", base="viewer", scopes=["artifact:create"])
         services.member_change_role(actor=SYSTEM, membership=Membership.objects.get(team=w.team, user=w.people["viewer"]), role=role.name)
         return w.people["viewer"]
+    if who == "anonymous_public":  # sees a public project, may not have a workspace
+        return AnonymousUser()
     if who == "outsider_editor":  # may edit the report, may not see the restricted project
         return w.people["member"]
     return w.people[who]

@@ -26,7 +26,7 @@ from .runs import (
     run_update,
     runs_mark_crashed,
 )
-from .workspace import clean_panels, panel_edit, project_panels_save
+from .workspace import clean_panels, clean_table, panel_edit, project_panels_save, view_delete, view_save, view_update
 
 __all__ = [
     "FINAL_STATES",
@@ -39,6 +39,7 @@ __all__ = [
     "watch_set",
     "clean_file_path",
     "clean_panels",
+    "clean_table",
     "crash_after",
     "files_save",
     "finite",
@@ -62,4 +63,7 @@ __all__ = [
     "run_stop",
     "run_update",
     "runs_mark_crashed",
+    "view_delete",
+    "view_save",
+    "view_update",
 ]

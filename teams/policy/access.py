@@ -163,9 +163,34 @@ def team_of(obj):
 
 
 def denied_message(scope, obj=None):
-    where = f" in {obj}" if isinstance(obj, (Team, Organization)) else ""
+    """A refusal in plain words: what the person cannot do, who can help, and the scope it needs.
+
+    "Only team admins can change the team's settings, roles and service accounts. Ask alice or bob. (It needs team:manage.)"
+    """
+    team = obj if isinstance(obj, Team) else getattr(obj, "team", None) if not isinstance(obj, Organization) else None
+    action = roles.REFUSED_ACTIONS.get(scope, f"do that")
     if scope in roles.SYSTEM_SCOPES:
-        return f"Only system admins may do that (it needs {scope})."
+        return f"Only system admins can do that. Ask the site's operator. (It needs {scope}.)"
     if scope.startswith("org:"):
-        return f"Only organization admins may do that{where} (it needs {scope})."
-    return f"Your role does not include {scope}{where}."
+        where = f" of {obj}" if isinstance(obj, Organization) else ""
+        return f"Only organization admins{where} can do that. (It needs {scope}.)"
+    sentence = f"Only {roles.holders_of(scope)} can {action}"
+    if isinstance(team, Team):
+        sentence += f" in {team}."
+        helpers = team_admin_names(team)
+        if helpers:
+            sentence += " Ask " + (", ".join(helpers[:-1]) + " or " + helpers[-1] if len(helpers) > 1 else helpers[0]) + "."
+    else:
+        sentence += "."
+    return f"{sentence} (It needs {scope}.)"
+
+
+def team_admin_names(team, limit=3) -> list[str]:
+    """The usernames of a few of the team's admins, who can change roles (one query, only when refusing)."""
+    names = (
+        Membership.objects.filter(team=team, role__in=roles.ADMIN_ROLES, custom_role__isnull=True, user__is_active=True)
+        .exclude(user__is_service=True)
+        .order_by("user__username")
+        .values_list("user__username", flat=True)[:limit]
+    )
+    return list(names)

@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import expect
 
 from experiments import services
-from experiments.models import Project, Run
+from experiments.models import Project, Run, Workspace
 from teams import services as team_services
 from tests import factories
 from tests.browser.conftest import sign_in
@@ -80,7 +80,7 @@ def expect_drawn(page, count):
 
 
 def legend(chart):
-    return chart.locator(".u-legend")
+    return chart.locator(".chart-legend")
 
 
 def runs_table_names(page):
@@ -133,6 +133,7 @@ def test_workspace_charts_follow_the_ticked_runs_and_compare(page):
 
 
 def test_add_and_remove_a_chart(page):
+    """A panel added goes to bob's own workspace, beside the automatic charts; nobody else's changes."""
     project, _ = setup_world()
     sign_in(page, "bob", factories.PASSWORD)
     page.goto(WS)
@@ -141,29 +142,29 @@ def test_add_and_remove_a_chart(page):
     page.locator("details.add-panel summary").click()
     form = page.locator("details.add-panel form")
     form.get_by_label("Metrics").fill("loss")
+    form.get_by_label("Title").fill("Loss, smoothed")
     form.get_by_label("Smoothing").fill("0.5")
     form.get_by_label("Logarithmic y axis").check()
     form.get_by_role("button", name="Add chart").click()
     page.wait_for_url(f"**{WS}#panels")
 
-    panel = page.locator("article.panel", has=page.get_by_role("heading", name="loss", exact=True))
+    panel = page.locator("article.panel", has=page.get_by_role("heading", name="Loss, smoothed", exact=True))
     expect(panel).to_have_count(1)
-    expect(charts(page)).to_have_count(1)  # saved panels replace the automatic ones
+    expect(charts(page)).to_have_count(3)  # the automatic charts stay
     chart = panel.locator(".chart")
     expect(chart).to_have_attribute("data-smoothing", "0.5")
     expect(chart).to_have_attribute("data-log-y", "true")
-    expect_drawn(page, 1)
+    expect_drawn(page, 3)
     expect(legend(chart)).to_contain_text("alpha-run")
-    project.refresh_from_db()
-    assert project.panels == [{"title": "loss", "keys": ["loss"], "x": "step", "smoothing": 0.5, "log_y": True}]
+    mine = Workspace.objects.get(project=project, owner__username="bob")
+    assert mine.panels[-1] == {"type": "line", "title": "Loss, smoothed", "keys": ["loss"], "x": "step", "smoothing": 0.5, "log_y": True}
 
-    panel.get_by_role("button", name="Remove chart 1").click()
+    panel.get_by_role("button", name="Remove chart 3").click()
     page.wait_for_url(f"**{WS}#panels")
-    expect(page.get_by_role("button", name="Remove chart 1")).to_have_count(0)
-    expect(charts(page)).to_have_count(2)  # back to the automatic charts
+    expect(page.get_by_role("button", name="Remove chart 3")).to_have_count(0)
+    expect(charts(page)).to_have_count(2)
     expect_drawn(page, 2)
-    project.refresh_from_db()
-    assert project.panels == []
+    assert not Workspace.objects.filter(owner__username="alice").exists()
     assert_no_js_errors(page)
 
 
@@ -292,7 +293,9 @@ def test_viewer_sees_runs_but_no_actions(page):
 
     page.goto(WS)
     expect_drawn(page, 2)
-    expect(page.locator("details.add-panel")).to_have_count(0)
+    # a viewer arranges a workspace of their own, but shares no view with the team
+    expect(page.locator("details.add-panel")).to_have_count(1)
+    expect(page.locator("details.save-view")).to_have_count(0)
     expect(page.get_by_role("link", name="Project settings")).to_have_count(0)
     assert_no_js_errors(page)
 

@@ -120,7 +120,7 @@ def write_report_in_browser(page, title, *, visibility="public"):
     expect(page.locator("#preview > table td").first).to_have_text("alpha")
     expect(drawn(preview)).to_have_count(1)
     expect(drawn(preview).locator("canvas")).to_have_count(1)
-    expect(drawn(preview).locator(".u-legend")).to_contain_text("alpha-run")
+    expect(drawn(preview).locator(".chart-legend")).to_contain_text("alpha-run")
     expect(page.locator("#preview h1")).to_have_text("Sweep results")
 
     page.locator(f"input[name=visibility][value={visibility}]").check()
@@ -340,7 +340,7 @@ def test_anonymous_visitor_reads_a_public_report(page):
 
 def test_add_a_workspace_panel_to_a_report(page):
     team, project, people = setup_world()
-    experiment_services.project_panels_save(actor=SYSTEM, project=project, panels=[{"keys": ["loss"]}])
+    experiment_services.project_panels_save(actor=people["bob"], project=project, panels=[{"keys": ["loss"]}])
     make_report(team, people["alice"], title="Someone else's report")
     report = make_report(team, people["bob"], title="Bob's notes", body="Intro text.")
     sign_in(page, "bob", factories.PASSWORD)
@@ -358,8 +358,8 @@ def test_add_a_workspace_panel_to_a_report(page):
     expect(body).to_contain_text("Intro text.")
     expect(drawn(body)).to_have_count(1)
     expect(drawn(body).locator("canvas")).to_have_count(1)
-    expect(drawn(body).locator(".u-legend")).to_contain_text("alpha-run")
-    expect(drawn(body).locator(".u-legend")).to_contain_text("beta-run")
+    expect(drawn(body).locator(".chart-legend")).to_contain_text("alpha-run")
+    expect(drawn(body).locator(".chart-legend")).to_contain_text("beta-run")
     report.refresh_from_db()
     assert report.revision == 2
     assert "```chart\n" in report.body

@@ -132,7 +132,7 @@ def check_page(tab, path, containers, *, live_chart=False):
         # charts.js drew the corpus's charts: the hostile run name and key went through uPlot
         expect(tab.locator(".report-body [data-chart]").first).to_have_attribute("data-drawn", "true")
         expect(tab.locator(".report-body [data-chart]:not([data-drawn])")).to_have_count(0)
-        expect(tab.locator(".report-body .u-legend").first).to_contain_text(HOSTILE_RUN_NAME)
+        expect(tab.locator(".report-body .chart-legend").first).to_contain_text(HOSTILE_RUN_NAME)
     tab.wait_for_timeout(1000)
     assert tab.url.endswith(path), f"{path}: the page navigated away to {tab.url}"
     assert tab.evaluate("window.__xss") == 0, f"{path}: alert/confirm/prompt ran"

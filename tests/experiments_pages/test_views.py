@@ -216,7 +216,7 @@ def test_workspace_with_every_filter(w, table):
     for absent in ("name-running", "name-tag", "name-group", "name-lr", "zeta"):
         assert absent not in body, absent
     assert body.index("name-beta") < body.index("name-alpha"), "ordered by summary.acc, best first"
-    assert ">config.lr</th>" in body and "summary.acc</a></th>" in body
+    assert ">config.lr</a></div></th>" in body and "summary.acc</a></div></th>" in body
     assert '<td class="num">0.01</td>' in body and '<td class="num">0.95</td>' in body
     assert "2 runs" in body
     # the filters are kept in the form and in the sort links
@@ -604,75 +604,7 @@ def test_notes_with_a_too_long_tag_are_refused_with_a_message(w):
     assert run.tags == [] and run.notes == ""
 
 
-def panels_of(project):
-    project.refresh_from_db()
-    return project.panels
-
-
-def test_panels_add_move_remove(w):
-    client = client_for(w.bob)
-    url = WS + "panels/"
-    response = client.post(url, {"action": "add", "keys": "loss, acc", "x": "step", "smoothing": "0.5", "log_y": "on"})
-    assert response.status_code == 302 and response["Location"] == WS + "#panels"
-    assert panels_of(w.project) == [{"title": "loss, acc", "keys": ["loss", "acc"], "x": "step", "smoothing": 0.5, "log_y": True}]
-    client.post(url, {"action": "add", "keys": "val_loss", "title": "Validation", "x": "time"})
-    assert [p["title"] for p in panels_of(w.project)] == ["loss, acc", "Validation"]
-    body = text(client.get(WS))
-    assert 'data-keys="loss,acc"' in body and 'data-smoothing="0.5"' in body and 'data-log-y="true"' in body
-    assert 'data-keys="val_loss" data-x="time"' in body
-
-    client.post(url, {"action": "up", "index": "1"})
-    assert [p["title"] for p in panels_of(w.project)] == ["Validation", "loss, acc"]
-    client.post(url, {"action": "down", "index": "0"})
-    assert [p["title"] for p in panels_of(w.project)] == ["loss, acc", "Validation"]
-    client.post(url, {"action": "up", "index": "0"})  # already first: nothing moves
-    assert [p["title"] for p in panels_of(w.project)] == ["loss, acc", "Validation"]
-    client.post(url, {"action": "remove", "index": "0"})
-    assert [p["title"] for p in panels_of(w.project)] == ["Validation"]
-
-
-@pytest.mark.parametrize(
-    "data, message",
-    [
-        ({"action": "add", "keys": "", "x": "step"}, "The panel was not added"),
-        ({"action": "add", "keys": " , ", "x": "step"}, "needs at least one metric key"),
-        ({"action": "add", "keys": "k" * 300, "x": "step"}, "needs at least one metric key"),
-        ({"action": "add", "keys": "loss", "x": "step", "smoothing": "1.5"}, "The panel was not added"),
-        ({"action": "add", "keys": "loss", "x": "sideways"}, "The panel was not added"),
-        ({"action": "remove", "index": "7"}, "That panel no longer exists"),
-        ({"action": "up", "index": "x"}, "That panel no longer exists"),
-        ({"action": "explode", "index": "0"}, "That panel no longer exists"),
-    ],
-)
-def test_bad_panel_edits_say_why_and_save_nothing(w, data, message):
-    services.project_panels_save(actor=SYSTEM, project=w.project, panels=[{"keys": ["loss"]}])
-    before = panels_of(w.project)
-    response = client_for(w.bob).post(WS + "panels/", data, follow=True)
-    assert response.status_code == 200
-    assert message in text(response)
-    assert panels_of(w.project) == before
-
-
-def test_viewer_may_not_edit_panels(w):
-    services.project_panels_save(actor=SYSTEM, project=w.project, panels=[{"keys": ["loss"]}, {"keys": ["acc"]}])
-    before = panels_of(w.project)
-    client = client_for(w.vera)
-    for data in (
-        {"action": "add", "keys": "x", "x": "step"},
-        {"action": "remove", "index": "0"},
-        {"action": "up", "index": "1"},
-        {"action": "down", "index": "0"},
-    ):
-        assert client.post(WS + "panels/", data).status_code == 403, data
-    assert panels_of(w.project) == before
-    body = text(client.get(WS))
-    assert "Add a chart" not in body and "Remove chart 1" not in body
-
-
-def test_saved_panel_is_labelled_by_its_title(w):
-    services.project_panels_save(actor=SYSTEM, project=w.project, panels=[{"keys": ["loss"]}])
-    body = text(client_for(w.bob).get(WS))
-    assert 'aria-label="Chart: loss"' in body
+# Workspace panels, personal workspaces and saved views: tests/experiments_pages/test_workspace.py
 
 
 def test_project_settings_change_visibility(w):
@@ -801,7 +733,7 @@ def _reports(w, author, count):
 def test_workspace_queries_do_not_grow_with_reports_and_runs(w, who):
     """"Add to report" lists the reports the person may edit in one query, not one check per report (issue 10)."""
     person = getattr(w, who)
-    services.project_panels_save(actor=w.alice, project=w.project, panels=[{"keys": ["loss"]}])
+    services.project_panels_save(actor=person, project=w.project, panels=[{"keys": ["loss"]}])
     _reports(w, w.bob, 1)
     for n in range(2):
         make_run(w, w.bob, f"few-{n}")

@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from allauth.account.models import EmailAddress
 from django.db import connection
 from django.test import Client
@@ -219,7 +220,7 @@ class TestPlainPostsRedirectWithAMessage:
         invitation = Invitation.objects.get()
         assert (invitation.email, invitation.role, invitation.state) == ("dan@example.com", "viewer", "pending")
         assert [m.to for m in mailoutbox] == [["dan@example.com"]]
-        assert re.search(r"http://testserver/invitations/[\w-]+/", mailoutbox[0].body)
+        assert re.search(re.escape(settings.SITE_URL) + r"/invitations/[\w-]+/", mailoutbox[0].body)  # the site's real address
 
     def test_revoke_invitation(self, admin_client, team, admin):
         created = invite(team, admin)
@@ -403,7 +404,7 @@ class TestInvitationPage:
         html = text_of(response)
         assert "Join Vision" in html
         assert "Create an account" in html and "Sign in" in html
-        assert f'href="/accounts/signup/?next=/invitations/{created.token}/"' in html
+        assert f'href="/accounts/signup/?email={created.invitation.email.replace("@", "%40")}"' in html  # prefilled
 
     def test_unknown_token(self, client, team):
         response = client.get("/invitations/not-a-real-token/")
@@ -523,6 +524,24 @@ class TestInviteOnlySite:
         )
         assert response.status_code == 302
         assert User.objects.filter(username="ivy", email="invitee@example.com").exists()
+
+    def test_signing_up_from_the_invitation_verifies_the_address_and_joins_the_team(self, client, team, admin, mailoutbox):
+        """Issue 13: no second verification mail; the person lands in the team."""
+        created = invite(team, admin)
+        client.get(invitation_path(created))
+        signup = text_of(client.get(f"/accounts/signup/?email={created.invitation.email}"))
+        assert f'value="{created.invitation.email}"' in signup
+        mailoutbox.clear()
+        response = client.post(
+            "/accounts/signup/",
+            {"email": created.invitation.email, "username": "ivy2", "password1": "a-long-secret-77", "password2": "a-long-secret-77"},
+        )
+        assert response.status_code == 302 and response["Location"] == f"/{team.slug}/"
+        ivy = User.objects.get(username="ivy2")
+        assert ivy.emailaddress_set.get().verified
+        assert mailoutbox == []  # no verification mail: the invitation already reached that address
+        assert team.memberships.filter(user=ivy).exists()
+        assert "Welcome to Vision!" in text_of(client.get(response["Location"]))
 
     def test_dead_invitation_does_not_open_sign_up(self, client, team, admin, settings):
         settings.OPEN_SIGNUP = False

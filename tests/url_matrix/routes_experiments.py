@@ -18,6 +18,10 @@ def extend(w):
     rule = experiments.alert_rule_create(actor=w.users["admin"], project=w.project, name="loss high", metric="loss", kind="threshold", op=">", value=1.0)
     w.names["rule_id"] = rule.pk
 
+    # a saved view the team shares (run:edit_workspace); each person's own workspace needs only run:view
+    w.view = experiments.view_save(actor=w.users["member"], project=w.project, name="shared")
+    w.names["view_id"] = w.view.pk
+
 
 RULE = {"name": "val high", "metric": "val_loss", "kind": "threshold", "op": ">", "value": 0.5}
 
@@ -28,7 +32,11 @@ ROUTES = [
     # pages
     page("projects", "GET", "200 200 200 200 200 200"),
     page("project", "GET", "in 404 200 200 200 in"),
-    page("project-panels", "POST", "in 404 403 302 302 in", body={"action": "remove", "index": "0"}),
+    page("project-panels", "POST", "in 404 302 302 302 in", body={"action": "remove", "index": "0"}, case="my own workspace"),
+    page("project-panels", "POST", "in 404 403 302 302 in", body=lambda w, a: {"action": "remove", "index": "0", "view": str(w.view.pk)}, case="a saved view"),
+    page("project-view", "GET", "in 404 200 200 200 in"),
+    page("project-view-create", "POST", "in 404 403 302 302 in", body={"name": "Losses"}),
+    page("project-view-delete", "POST", "in 404 403 302 302 in"),
     page("project-settings", "GET", "in 404 403 403 200 in"),
     page("project-settings", "POST", "in 404 403 403 302 in", body={"form": "settings", "name": "vision", "description": "Eyes", "visibility": "team"}, case="save"),
     page("compare", "GET", "in 404 200 200 200 in", query="runs=m-run1"),
@@ -60,6 +68,7 @@ ROUTES = [
     api("run_heartbeat", "POST", "401 404 403 200 403 403"),
     api("history_append", "POST", "401 404 403 200 403 403", body=ROWS_ONE_STEP),
     api("history_read", "GET", "401 404 200 200 200 200"),
+    api("history_bulk_read", "GET", "401 404 200 200 200 200", query="runs=m-run1&keys=loss"),
     api("system_append", "POST", "401 404 403 200 403 403", body={"rows": [{"step": 1, "values": {"cpu": 12.5}}]}),
     api("system_read", "GET", "401 404 200 200 200 200"),
     api("logs_append", "POST", "401 404 403 200 403 403", body={"lines": ["epoch 3"]}),
