@@ -49,3 +49,29 @@ def queue_depth():
 
 hooks.register("health.checks", lambda: ("worker", worker_alive))
 hooks.register("health.checks", lambda: ("queue", queue_depth))
+
+
+@schedule.every(60, name="core.requeue_stale_tasks")
+def requeue_stale_tasks() -> tuple[int, int]:
+    """A worker killed mid-task leaves its task RUNNING forever: hand it out again, once.
+
+    Tasks here are safe to run twice (they claim their rows), so a task that has been
+    RUNNING longer than TASK_STALE_SECONDS goes back to READY; one that was already
+    handed out again (a second worker id) is marked FAILED instead of looping.
+    Returns (requeued, failed).
+    """
+    if _backend() != "django_tasks_db.DatabaseBackend":
+        return 0, 0
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    stale = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING, started_at__lt=timezone.now() - timezone.timedelta(seconds=settings.TASK_STALE_SECONDS))
+    requeued = failed = 0
+    for task in stale.only("id", "worker_ids"):
+        if len(task.worker_ids) <= 1:
+            requeued += DBTaskResult.objects.filter(pk=task.pk, status=TaskResultStatus.RUNNING).update(status=TaskResultStatus.READY, started_at=None)
+        else:
+            failed += DBTaskResult.objects.filter(pk=task.pk, status=TaskResultStatus.RUNNING).update(
+                status=TaskResultStatus.FAILED, finished_at=timezone.now(), exception_class_path="core.health.WorkerLost",
+                traceback="The worker running this task stopped twice; it was not handed out a third time.")
+    return requeued, failed

@@ -189,6 +189,8 @@ SCHEDULE_SECONDS = float(env("SCHEDULE_SECONDS", "15"))
 # /health/ready: the worker counts as stopped after this long without a beat; more waiting tasks than this is "not ready".
 WORKER_BEAT_STALE_SECONDS = float(env("WORKER_BEAT_STALE_SECONDS", "60"))
 QUEUE_DEPTH_LIMIT = int(env("QUEUE_DEPTH_LIMIT", "1000"))
+# A task RUNNING longer than this lost its worker (killed mid-task): it is handed out again, once.
+TASK_STALE_SECONDS = float(env("TASK_STALE_SECONDS", "900"))
 # Webhook deliveries: retries start after this many seconds and triple (10 s: 7 attempts span an hour).
 WEBHOOK_RETRY_BASE_SECONDS = float(env("WEBHOOK_RETRY_BASE_SECONDS", "10"))
 WEBHOOK_MAX_ATTEMPTS = int(env("WEBHOOK_MAX_ATTEMPTS", "7"))
