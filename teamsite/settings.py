@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "experiments",
     "reports",
     "profiles",
+    "mlflow_compat",
 ]
 
 MIDDLEWARE = [

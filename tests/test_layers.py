@@ -21,6 +21,7 @@ LAYERS = {
     "reports": 4,
     "registry": 4,
     "profiles": 5,
+    "mlflow_compat": 5,
     "teamsite": 6,
 }
 
