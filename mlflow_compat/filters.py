@@ -121,6 +121,9 @@ class _Parser:
             self.pos -= 1
             self.fail("an identifier such as metrics.loss, params.lr, tags.name or attributes.status")
         entity_text, dot, key = token.text.partition(".")
+        bare = ATTRIBUTE_ALIASES.get(token.text, token.text)
+        if not dot and (bare in NUMERIC_ATTRIBUTES or bare in STRING_ATTRIBUTES):
+            return "attribute", bare  # `start_time DESC`, as MLflow's own UI sends
         entity = ENTITIES.get(entity_text) or ENTITIES.get(entity_text.lower())
         if entity is None or not dot:
             raise FilterError(

@@ -160,10 +160,13 @@ def _signed_out(request) -> bool:
 
 def translate(request, exc) -> JsonResponse:
     """Whatever a handler raised, as MLflow's error; an anonymous caller refused is told to authenticate."""
+    refused = isinstance(exc, (PermissionDenied, Http404)) or (
+        isinstance(exc, MlflowError) and exc.code in ("RESOURCE_DOES_NOT_EXIST", "PERMISSION_DENIED")
+    )
+    if refused and _signed_out(request):  # 401 whether it exists or not (spec/permissions.md, "Answers")
+        return error_response("UNAUTHENTICATED", "Send a teamsite API key: set MLFLOW_TRACKING_TOKEN.")
     if isinstance(exc, MlflowError):
         return error_response(exc.code, exc.message, exc.status)
-    if isinstance(exc, (PermissionDenied, Http404)) and _signed_out(request):
-        return error_response("UNAUTHENTICATED", "Send a teamsite API key: set MLFLOW_TRACKING_TOKEN.")
     if isinstance(exc, PermissionDenied):
         return error_response("PERMISSION_DENIED", str(exc) or "You do not have permission to do that.")
     if isinstance(exc, Http404):

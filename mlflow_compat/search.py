@@ -46,7 +46,7 @@ def _expression(entity, key):
     if entity == "tag":
         if key == "mlflow.runName":
             return F("name")
-        return KeyTextTransform(key, "mlflow_tags")
+        return Cast(KeyTextTransform(key, "mlflow_tags"), TextField())  # text, never JSON, on both databases
     if key == "status":
         return F("state")
     if key == "artifact_uri":
