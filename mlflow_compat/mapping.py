@@ -171,13 +171,8 @@ def runs_out(runs) -> list[dict]:
     return [run_out(run, metrics.get(run.pk, [])) for run in runs]
 
 
-def visible_projects(actor, experiment_ids):
-    pks = []
-    for value in experiment_ids or []:
-        try:
-            pks.append(int(str(value)))
-        except ValueError:
-            raise invalid(f"Invalid experiment id {value!r}.") from None
-    return policy.visible(actor, Project.everything.filter(pk__in=pks))
-
-
+def visible_projects(actor, experiment_ids) -> list[Project]:
+    """The projects of runs/search: each id must be one the caller can see (404, or 401 for an anonymous caller)."""
+    if not experiment_ids:
+        raise invalid("Missing value for required parameter 'experiment_ids'.")
+    return [experiment_by_id(actor, value) for value in experiment_ids]
