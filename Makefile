@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast test-client test-browser bench install migrate demo clean
+.PHONY: run test test-fast test-client test-browser bench load install migrate demo clean
 
 $(PY):
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "teamsite needs Python 3.11 or newer")'
@@ -46,6 +46,11 @@ test-client: install
 
 bench: install
 	$(PY) -m benchmarks
+
+# The load mix (locust, headless, loopback) against gunicorn on PostgreSQL + Redis when they answer.
+load: install
+	$(PY) -m pip install --quiet "locust>=2.30"
+	$(PY) benchmarks/load/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache staticfiles

@@ -8,8 +8,8 @@ from accounts.services import api_key_create, user_create
 def run(median_ms):
     user = user_create(username="bench", email="bench@example.com", password="a-long-bench-secret-1")
     for n in range(20):
-        api_key_create(user=user, name=f"key {n}")
-    key = api_key_create(user=user, name="bench").key
+        api_key_create(actor=user, name=f"key {n}")
+    key = api_key_create(actor=user, name="bench").key
     api = Client(headers={"Authorization": f"Bearer {key}"})
     browser = Client()
     browser.force_login(user)

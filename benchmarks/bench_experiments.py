@@ -88,16 +88,17 @@ def _raw_sqlite_rate(batches):
 
 
 def run(median_ms):
+    from teams.policy import SYSTEM
     from accounts.services import api_key_create, user_create
     from experiments import services
     from experiments.models import Run
     from teams import services as team_services
 
     owner = user_create(username="bench-owner", email="owner@example.com", password="a-long-bench-secret-1")
-    org = team_services.organization_create(slug="bench-org", name="Bench", admin=owner)
-    team = team_services.team_create(organization=org, slug="bench", name="Bench", creator=owner)
-    key = api_key_create(user=owner, name="bench").key
-    project = services.project_create(team=team, name="ingest", creator=owner)
+    org = team_services.organization_create(actor=SYSTEM, slug="bench-org", name="Bench", admin=owner)
+    team = team_services.team_create(actor=SYSTEM, organization=org, slug="bench", name="Bench", admin=owner)
+    key = api_key_create(actor=owner, name="bench").key
+    project = services.project_create(actor=owner, team=team, name="ingest")
     rows_out = []
 
     # -- ingestion through HTTP, next to raw SQLite ------------------------------------------
@@ -157,7 +158,7 @@ def run(median_ms):
         while written < size:
             count = min(10_000, size - written)
             batch = [{"step": written + i, "ts": 1.7e9 + written + i, "values": {"loss": math.sin((written + i) / 1000) + ((written + i) % 9973 == 0) * 5}} for i in range(count)]
-            services.history_append(run=chart_run, rows=batch)
+            services.history_append(actor=SYSTEM, run=chart_run, rows=batch)
             written += count
         url = f"/api/v1/teams/bench/projects/ingest/runs/{chart_run.run_id}/history?keys=loss&samples=1000"
 
@@ -173,7 +174,7 @@ def run(median_ms):
     # -- one 100k-point history, every point (MLflow: 4.1 s, 12.6 MB) -------------------------
     full = services.run_create(project=project, actor=owner, name="full-100k")
     for offset in range(0, 100_000, 10_000):
-        services.history_append(run=full, rows=[{"step": offset + i, "values": {"loss": float(i)}} for i in range(10_000)])
+        services.history_append(actor=SYSTEM, run=full, rows=[{"step": offset + i, "values": {"loss": float(i)}} for i in range(10_000)])
     full_url = f"/api/v1/teams/bench/projects/ingest/runs/{full.run_id}/history?keys=loss&samples=0"
     def read_all():
         response = client.get(full_url)
@@ -196,7 +197,7 @@ def run(median_ms):
     browser.force_login(owner)
     counts = {}
     for size in (10, 10_000):
-        table = services.project_create(team=team, name=f"table-{size}", creator=owner)
+        table = services.project_create(actor=owner, team=team, name=f"table-{size}")
         Run.objects.bulk_create(
             [Run(project=table, run_id=f"r{i:06d}", name=f"run {i}", created_by=owner, logged_by=owner, config={"lr": i / 1e4}, summary={"acc": (i % 97) / 97}) for i in range(size)],
             batch_size=2000,

@@ -8,7 +8,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from guardian.models import UserObjectPermissionBase
 
-from teams.models import Team, slug_validator
+from teams.models import Team, TeamStorage, slug_validator
 
 def crash_after() -> timedelta:
     """How long a running run may go without a heartbeat before it counts as crashed."""
@@ -238,6 +238,8 @@ class RunFile(models.Model):
     size = models.BigIntegerField()
     sha256 = models.CharField(max_length=64)
     file = models.FileField(upload_to=run_file_path, max_length=1200)
+    # Where the bytes were written: the team's storage then (None: the site's media folder).
+    storage = models.ForeignKey(TeamStorage, null=True, blank=True, on_delete=models.RESTRICT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -6,14 +6,18 @@ import json
 import math
 import re
 from array import array
+from urllib.parse import quote
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage, default_storage
 
 from django.db.models import Count, Max, Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
+from django.utils.http import content_disposition_header
 
 from teams import policy
-from teams import roles
+from teams import roles, storage
 from teams.models import Membership, Team
 
 from . import history
@@ -298,8 +302,15 @@ def run_file_response(run, path):
     record = RunFile.objects.filter(run=run, path=path).first()
     if record is None:
         raise Http404(f"The run has no file {path}.")
+    filename = path.rsplit("/", 1)[-1]
+    if settings.X_ACCEL_REDIRECT_PREFIX and record.storage_id is None and isinstance(default_storage, FileSystemStorage):
+        # the policy has said yes; nginx sends the bytes (deploy/nginx/teamsite.conf)
+        response = HttpResponse(content_type="application/octet-stream")
+        response["X-Accel-Redirect"] = settings.X_ACCEL_REDIRECT_PREFIX + quote(record.file.name)
+        response["Content-Disposition"] = content_disposition_header(True, filename)
+        return response
     try:
-        handle = record.file.open("rb")
-    except FileNotFoundError:
+        handle = storage.open_stream(record.storage, record.file.name)
+    except Exception:  # noqa: BLE001 - missing locally (FileNotFoundError) or in a bucket (NoSuchKey)
         raise Http404(f"The bytes of {path} are missing from storage; ask a site operator.") from None
-    return FileResponse(handle, as_attachment=True, filename=path.rsplit("/", 1)[-1])
+    return FileResponse(handle, as_attachment=True, filename=filename)

@@ -253,3 +253,40 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name or 'the site'} {self.action} {self.target}"
+
+
+class TeamStorage(models.Model):
+    """Where a team's artifact blobs and run files go: one row per place (kind, endpoint, bucket, prefix).
+
+    A team's current place is its newest active row; files record the row they were
+    written to, so files stored before a change stay readable where they are. The
+    secret is encrypted with a key derived from settings.SECRET_KEY (teams/storage.py).
+    """
+
+    LOCAL, S3 = "local", "s3"
+    KINDS = [(LOCAL, "The site's media folder"), (S3, "An S3-compatible bucket")]
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="storages")
+    kind = models.CharField(max_length=8, choices=KINDS, default=LOCAL)
+    endpoint_url = models.CharField(max_length=500, blank=True)
+    region = models.CharField(max_length=64, blank=True)
+    bucket = models.CharField(max_length=255, blank=True)
+    prefix = models.CharField(max_length=255, blank=True)
+    access_key_id = models.CharField(max_length=255, blank=True)
+    secret_encrypted = models.TextField(blank=True)
+    active = models.BooleanField(default=True, help_text="The team's current storage (one per team).")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["team"], condition=models.Q(active=True), name="one_active_storage_per_team")]
+
+    def __str__(self):
+        if self.kind == self.S3:
+            return f"s3://{self.bucket}/{self.prefix}".rstrip("/")
+        return "the site's media folder"
+
+    @property
+    def secret_set(self):
+        return bool(self.secret_encrypted)

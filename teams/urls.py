@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import site_views, views
+from . import site_views, storage_views, views
 
 
 class SlugConverter:
@@ -39,6 +39,7 @@ team_urlpatterns = [
         views.invitation_revoke,
         name="team-invitation-revoke",
     ),
+    path("<ts_slug:team>/settings/storage/", storage_views.settings_storage, name="team-settings-storage"),
     path("<ts_slug:team>/settings/service-accounts/", views.settings_service_accounts, name="team-settings-service-accounts"),
     path(
         "<ts_slug:team>/settings/service-accounts/<str:username>/revoke/",

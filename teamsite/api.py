@@ -14,9 +14,12 @@ from ninja.errors import ValidationError as NinjaValidationError
 from accounts.api import router as accounts_router
 from experiments.api import router as experiments_router
 from experiments.api_data import router as run_data_router
+from registry.api import router as artifacts_router
+from registry.api_registry import router as registry_router
 from reports.api import router as reports_router
 from teams.api import router as teams_router
 from teams.api_identity import router as identity_router
+from teams.api_storage import router as storage_router
 
 from accounts.api_auth import KeyOrSession
 from core.errors import Conflict, TooLarge
@@ -54,6 +57,9 @@ api.add_router("", teams_router)
 api.add_router("", experiments_router)
 api.add_router("", run_data_router)
 api.add_router("", reports_router)
+api.add_router("", artifacts_router)
+api.add_router("", registry_router)
+api.add_router("", storage_router)
 
 
 @api.exception_handler(AuthenticationError)

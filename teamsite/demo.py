@@ -114,13 +114,41 @@ def _demo_experiments(team, people, bot):
     _backdate(nightly, hours=9, minutes=25)
 
     _demo_report(team, people, projects["mnist"])
+    _demo_registry(team, people, projects["mnist"], {run.name: run for run in projects["mnist"].runs.all()})
     architecture = ContentFile(b"conv(32) -> conv(64) -> dense(128) -> dense(10)\n", name="summary.txt")
     experiment_services.files_save(actor=bot, run=nightly, files={"model/summary.txt": architecture})
 
 
+def _demo_registry(team, people, mnist, runs):
+    """A dataset and a model artifact with lineage, a registered model with a protected alias."""
+    from registry import services as registry
+
+    def entries(files):
+        return registry.entries_from_uploads({path: ContentFile(data, name=path.rsplit("/", 1)[-1]) for path, data in files.items()})
+
+    labels = "".join(f"{i},{i % 10}\n" for i in range(1000)).encode()
+    dataset, _ = registry.version_create(
+        actor=people["ada"], project=mnist, name="mnist-digits", type="dataset", description="70,000 handwritten digits, 28x28.",
+        metadata={"rows": 70000, "split": {"train": 60000, "test": 10000}}, entries=entries({"labels.csv": labels, "README.txt": b"MNIST, as downloaded.\n"}),
+        aliases=["stable"],
+    )
+    baseline = runs["baseline-cnn"]
+    registry.artifact_use(actor=people["ada"], run=baseline, version=dataset)
+    model, _ = registry.version_create(
+        actor=people["ada"], project=mnist, name="cnn-classifier", type="model", run=baseline, aliases=["best"],
+        metadata={"accuracy": baseline.summary.get("best_acc")}, entries=entries({"model/weights.bin": bytes(range(256)) * 64, "model/config.json": b'{"arch": "cnn"}'}),
+    )
+    registered = registry.model_create(actor=people["ada"], team=team, name="digit-classifier", description="The digit classifier we ship.")
+    link, _ = registry.model_link(actor=people["ada"], model=registered, version=model)
+    team_services.member_change_role(actor=people["ada"], membership=team.memberships.get(user=people["ada"]), registry_admin=True)
+    registry.protected_aliases_set(actor=people["ada"], team=team, aliases=["production"])
+    registry.model_alias_set(actor=people["ada"], model=registered, alias="production", link=link)
+    registry.model_alias_set(actor=people["max"], model=registered, alias="staging", link=link)
+
+
 SIGN_INS = [
     ("operator", OPERATOR_PASSWORD, "system admin: /admin/ and every setting"),
-    ("ada", DEMO_PASSWORD, "admin of the team demo-lab (projects mnist, cifar10) and of the organization demo-org"),
+    ("ada", DEMO_PASSWORD, "admin and registry admin of the team demo-lab (projects mnist, cifar10) and of the organization demo-org"),
     ("max", DEMO_PASSWORD, "member of demo-lab"),
     ("vera", DEMO_PASSWORD, "view-only member of demo-lab"),
 ]

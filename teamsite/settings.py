@@ -83,12 +83,14 @@ INSTALLED_APPS = [
     "teams",
     "experiments",
     "reports",
+    "registry",
     "profiles",
     "mlflow_compat",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.guard.GuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -141,6 +143,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_POOL", False):
+    # psycopg's own pool in each process (docs/deploy.md): a web worker borrows a
+    # connection per request instead of opening one; or put pgbouncer in front.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": int(env("DB_POOL_MIN", "2")),
+        "max_size": int(env("DB_POOL_MAX", "10")),
+        "timeout": 10,
+    }
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (also holds allauth's rate limits) --------------------------------
@@ -148,6 +160,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # sessions read from Redis, written through to the database: any web process serves any person
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -230,12 +244,28 @@ STORAGES = {
 }
 
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Uploaded files are hashed while they stream in (core/uploads.py); larger ones go to disk, never to memory.
+FILE_UPLOAD_HANDLERS = ["core.uploads.HashingMemoryFileUploadHandler", "core.uploads.HashingTemporaryFileUploadHandler"]
+# The largest file an artifact (or a run) may hold; larger ones are refused with 413.
+UPLOAD_MAX_FILE_SIZE = int(env("UPLOAD_MAX_FILE_SIZE", str(5 * 1024**3)))
+# Where parts of resumable artifact uploads wait until their file is whole (default: MEDIA_ROOT/.staging).
+ARTIFACT_STAGING_DIR = env("ARTIFACT_STAGING_DIR")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Abuse limits (core/guard.py): requests per window, "COUNT/SECONDS"; 0 turns one off.
+# Counted per API key (a training job batches its points: about one request a second)
+# and, for requests without a key, per address.
+RATE_LIMIT_PER_KEY = env("RATE_LIMIT_PER_KEY", "6000/60")
+RATE_LIMIT_PER_IP = env("RATE_LIMIT_PER_IP", "1200/60")
+# Behind nginx: "/protected/" lets nginx send local files once the policy allowed them (docs/deploy.md).
+X_ACCEL_REDIRECT_PREFIX = env("X_ACCEL_REDIRECT_PREFIX", "")
+API_MAX_JSON_BYTES = int(env("API_MAX_JSON_BYTES", str(DATA_UPLOAD_MAX_MEMORY_SIZE)))
 
 # --- Security ---------------------------------------------------------------
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# Load balancers probe over plain HTTP: a database that is down must reach them as 503, not as a 301.
+SECURE_REDIRECT_EXEMPT = [r"^health$", r"^health/ready$"]
 SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)

@@ -1,4 +1,5 @@
 from django.conf import settings
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
@@ -8,15 +9,20 @@ from teams.urls import site_urlpatterns as team_site_urls
 from experiments.urls import urlpatterns as experiments_urlpatterns
 from mlflow_compat.urls import urlpatterns as mlflow_urlpatterns
 from profiles.urls import urlpatterns as profiles_urlpatterns
+from registry.urls import urlpatterns as registry_urlpatterns
 from reports.urls import urlpatterns as reports_urlpatterns
 from teams.urls import team_urlpatterns
 
 from . import views
 from .api import api, api_index, api_not_found
 
+# The admin's own sign-in form has no rate limit: send operators through allauth's, which has.
+admin.site.login = secure_admin_login(admin.site.login)
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("health", views.health, name="health"),
+    path("health/ready", views.ready, name="health-ready"),
     path("favicon.ico", views.favicon),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
@@ -40,4 +46,5 @@ if not settings.AWS_STORAGE_BUCKET_NAME:
 urlpatterns += team_urlpatterns  # last: a team's slug sits at the site root
 urlpatterns += profiles_urlpatterns  # /<team>/ and /<team>/settings/
 urlpatterns += reports_urlpatterns
+urlpatterns += registry_urlpatterns  # /<team>/registry/ before /<team>/<project>/
 urlpatterns += experiments_urlpatterns  # and a project's name under it

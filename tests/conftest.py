@@ -1,4 +1,5 @@
 import pytest
+from django.db import connection
 from django.core.cache import cache
 
 from tests import factories
@@ -32,3 +33,29 @@ def superuser(db):
 def api_client(client):
     """A Django test client that speaks JSON and carries an API key."""
     return factories.ApiClient(client)
+
+
+@pytest.fixture
+def file_db(tmp_path):
+    """SQLite's in-memory test database locks whole tables between connections (no waiting):
+    concurrent writers are tried on a file database, as the site runs (WAL, immediate transactions)."""
+    from django.core.management import call_command
+
+    if connection.vendor != "sqlite":
+        yield
+        return
+    from django.db import connections
+
+    # the in-memory database lives only while a connection holds it: keep the main one, swap in another
+    shared = connections.settings["default"]
+    saved_connection, saved_name = connections["default"], shared["NAME"]
+    shared["NAME"] = str(tmp_path / "concurrent.sqlite3")
+    connections["default"] = connections.create_connection("default")
+    try:
+        call_command("migrate", verbosity=0)
+        yield
+    finally:
+        connections["default"].close()
+        shared["NAME"] = saved_name
+        saved_connection.settings_dict["NAME"] = saved_name
+        connections["default"] = saved_connection

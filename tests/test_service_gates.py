@@ -17,10 +17,12 @@ from experiments import services as experiments
 from experiments.models import Project, Run
 from profiles import services as profiles
 from profiles.models import ShowcaseItem
+from registry import services as registry
+from registry.models import ArtifactAlias, ArtifactUse, ArtifactVersion, Blob, ModelAlias, ModelVersion, RegisteredModel, RegistrySettings, Upload
 from reports import services as reports
 from reports.models import Comment, Report
 from teams import policy, services
-from teams.models import AuditEvent, CustomRole, Invitation, Membership, ServiceAccount, Team
+from teams.models import AuditEvent, CustomRole, Invitation, Membership, ServiceAccount, Team, TeamStorage
 from teams.policy import SYSTEM
 from tests import factories
 
@@ -53,10 +55,24 @@ def w(db):
     item = profiles.showcase_add(actor=people["admin"], team=team, report=report)
     key = accounts.api_key_create(actor=people["member"], name="k").api_key
     membership = Membership.objects.get(team=team, user=people["member"])
+    art = registry.version_create(actor=people["member"], project=project, name="data", type="dataset", entries=_entries(b"d"))[0]
+    hidden = registry.version_create(actor=people["admin"], project=restricted, name="secret", type="model", entries=_entries(b"s"))[0]
+    upload = registry.upload_create(actor=people["member"], project=project, name="data", files=[{"path": "f", "size": 1, "sha256": "0" * 64}])[0]
+    model = registry.model_create(actor=people["member"], team=team, name="clf")
+    link = registry.model_link(actor=people["member"], model=model, version=art)[0]
+    registry.protected_aliases_set(actor=SYSTEM, team=team, aliases=["production"])
+    registry.model_alias_set(actor=SYSTEM, model=model, alias="production", link=link)
+    registry.model_alias_set(actor=SYSTEM, model=model, alias="staging", link=link)
+    registry.alias_set(actor=people["member"], artifact=art.artifact, alias="best", version=art)
     return SimpleNamespace(
         people=people, org=org, team=team, project=project, restricted=restricted, other_project=other_project, run=run,
         report=report, comment=comment, role=role, invitation=invitation, bot=bot, item=item, key=key, membership=membership,
+        art=art, hidden=hidden, upload=upload, model=model, link=link,
     )
+
+
+def _entries(data, path="f.txt"):
+    return registry.entries_from_uploads({path: SimpleUploadedFile(path, data)})
 
 
 def snapshot():
@@ -79,6 +95,16 @@ def snapshot():
         "showcase": list(ShowcaseItem.objects.values_list("report_id", "project_id", "position").order_by("id")),
         "keys": list(ApiKey.objects.values_list("prefix", "revoked_at").order_by("id")),
         "audit": AuditEvent.objects.count(),
+        "versions": list(ArtifactVersion.objects.values_list("artifact__name", "index", "description", "metadata").order_by("id")),
+        "aliases": list(ArtifactAlias.objects.values_list("alias", "version_id").order_by("id")),
+        "uses": list(ArtifactUse.objects.values_list("run_id", "version_id").order_by("id")),
+        "blobs": list(Blob.objects.values_list("sha256").order_by("id")),
+        "uploads": list(Upload.objects.values_list("upload_id", "committed_at").order_by("id")),
+        "models": list(RegisteredModel.objects.values_list("name", "description").order_by("id")),
+        "links": list(ModelVersion.objects.values_list("model_id", "index").order_by("id")),
+        "model_aliases": list(ModelAlias.objects.values_list("alias", "model_version_id").order_by("id")),
+        "protected": list(RegistrySettings.objects.values_list("protected_aliases").order_by("id")),
+        "storage": list(TeamStorage.objects.values_list("kind", "bucket", "active").order_by("id")),
     }
 
 
@@ -146,6 +172,34 @@ GATES = [
     ("showcase_add", "member", lambda w, a: profiles.showcase_add(actor=a, team=w.team, project=w.project), policy.Denied),
     ("showcase_move", "member", lambda w, a: profiles.showcase_move(actor=a, item=w.item, direction="down"), policy.Denied),
     ("showcase_remove", "member", lambda w, a: profiles.showcase_remove(actor=a, item=w.item), policy.Denied),
+    ("version_create", "viewer", lambda w, a: registry.version_create(actor=a, project=w.project, name="data", type="dataset", entries=_entries(b"new")), policy.Denied),
+    ("version_create: artifact:edit_aliases", "artifact_creator", lambda w, a: registry.version_create(actor=a, project=w.project, name="data", type="dataset", entries=_entries(b"new"), aliases=["x"]), policy.Denied),
+    ("version_create: run:log", "other", lambda w, a: registry.version_create(actor=a, project=w.project, name="data", type="dataset", entries=_entries(b"new"), run=w.run), policy.Denied),
+    ("version_update", "viewer", lambda w, a: registry.version_update(actor=a, version=w.art, description="x"), policy.Denied),
+    ("version_delete", "viewer", lambda w, a: registry.version_delete(actor=a, version=w.art), policy.Denied),
+    ("alias_set", "viewer", lambda w, a: registry.alias_set(actor=a, artifact=w.art.artifact, alias="x", version=w.art), policy.Denied),
+    ("alias_delete", "viewer", lambda w, a: registry.alias_delete(actor=a, artifact=w.art.artifact, alias="best"), policy.Denied),
+    ("artifact_use: run:log", "other", lambda w, a: registry.artifact_use(actor=a, run=w.run, version=w.art), policy.Denied),
+    ("artifact_use: artifact:view", "member", lambda w, a: registry.artifact_use(actor=a, run=w.run, version=w.hidden), policy.NotVisible),
+    ("upload_create", "viewer", lambda w, a: registry.upload_create(actor=a, project=w.project, name="data", files=[{"path": "f", "size": 1, "sha256": "1" * 64}]), policy.Denied),
+    ("upload_status", "outsider", lambda w, a: registry.upload_status(actor=a, upload=w.upload), policy.NotVisible),
+    ("upload_part", "viewer", lambda w, a: registry.upload_part(actor=a, upload=w.upload, sha256="0" * 64, content_range="bytes 0-0/1", stream=None, length=1), policy.Denied),
+    ("upload_commit", "viewer", lambda w, a: registry.upload_commit(actor=a, upload=w.upload, type="dataset"), policy.Denied),
+    ("model_create", "viewer", lambda w, a: registry.model_create(actor=a, team=w.team, name="new"), policy.Denied),
+    ("model_update", "viewer", lambda w, a: registry.model_update(actor=a, model=w.model, description="x"), policy.Denied),
+    ("model_delete: registry:manage_admins", "member", lambda w, a: registry.model_delete(actor=a, model=w.model), policy.Denied),
+    ("model_delete: protected alias", "admin", lambda w, a: registry.model_delete(actor=a, model=w.model), policy.Denied),
+    ("model_link: registry:add_model", "viewer", lambda w, a: registry.model_link(actor=a, model=w.model, version=w.art), policy.Denied),
+    ("model_link: artifact:view", "member", lambda w, a: registry.model_link(actor=a, model=w.model, version=w.hidden), policy.NotVisible),
+    ("model_unlink: registry:add_model", "viewer", lambda w, a: registry.model_unlink(actor=a, link=w.link), policy.Denied),
+    ("model_unlink: protected alias", "member", lambda w, a: registry.model_unlink(actor=a, link=w.link), policy.Denied),
+    ("model_alias_set: registry:add_alias", "viewer", lambda w, a: registry.model_alias_set(actor=a, model=w.model, alias="x", link=w.link), policy.Denied),
+    ("model_alias_set: protected", "member", lambda w, a: registry.model_alias_set(actor=a, model=w.model, alias="production", link=w.link), policy.Denied),
+    ("model_alias_delete: registry:add_alias", "viewer", lambda w, a: registry.model_alias_delete(actor=a, model=w.model, alias="staging"), policy.Denied),
+    ("model_alias_delete: protected", "member", lambda w, a: registry.model_alias_delete(actor=a, model=w.model, alias="production"), policy.Denied),
+    ("protected_aliases_set", "admin", lambda w, a: registry.protected_aliases_set(actor=a, team=w.team, aliases=[]), policy.Denied),
+    ("storage_update", "member", lambda w, a: services.storage_update(actor=a, team=w.team, kind="local"), policy.Denied),
+    ("storage_test", "member", lambda w, a: services.storage_test(actor=a, team=w.team), policy.Denied),
     ("api_keys_revoke", "admin", lambda w, a: accounts.api_keys_revoke(actor=a, keys=ApiKey.objects.filter(pk=w.key.pk)), PermissionDenied),
 ]
 
@@ -177,6 +231,10 @@ def _actor(w, who):
         role = services.custom_role_create(actor=SYSTEM, organization=w.org, name="mgr2", base="member", scopes=["team:manage"])
         services.member_change_role(actor=SYSTEM, membership=Membership.objects.get(team=w.team, user=w.people["other"]), role=role.name)
         return w.people["other"]
+    if who == "artifact_creator":  # may log artifact versions, not set aliases
+        role = services.custom_role_create(actor=SYSTEM, organization=w.org, name="logger", base="viewer", scopes=["artifact:create"])
+        services.member_change_role(actor=SYSTEM, membership=Membership.objects.get(team=w.team, user=w.people["viewer"]), role=role.name)
+        return w.people["viewer"]
     if who == "outsider_editor":  # may edit the report, may not see the restricted project
         return w.people["member"]
     return w.people[who]

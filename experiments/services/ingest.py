@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
 import posixpath
 from array import array
@@ -16,10 +15,12 @@ from django.db.models import Max
 from django.utils import timezone
 
 from core.errors import Conflict, TooLarge
+from core.uploads import sha256_of
 from teams import policy
+from teams import storage as team_storage
 
 from .. import history
-from ..models import HistoryBatch, LogLine, MetricChunk, MetricSeries, Run, RunAlert, RunFile, RunState, SeriesKind
+from ..models import HistoryBatch, LogLine, MetricChunk, MetricSeries, Run, RunAlert, RunFile, RunState, SeriesKind, run_file_path
 from .runs import FINAL_STATES
 from .storage import delete_stored
 
@@ -329,23 +330,38 @@ def files_save(*, actor, run: Run, files: dict) -> list[RunFile]:
     if not files:
         raise ValidationError({"files": ["Send files as multipart form fields named by their relative path."]})
     paths = {clean_file_path(path): upload for path, upload in files.items()}
-    return [_file_save(run, path, upload) for path, upload in paths.items()]
+    saved = []
+    try:
+        for path, upload in paths.items():
+            saved.append(_file_save(run, path, upload))
+    except BaseException:
+        # the rows roll back with the transaction; the bytes already written must go too (a full disk leaves no orphans)
+        delete_stored([(record.storage_id, record.file.name) for record in saved])
+        raise
+    return saved
 
 
 def _file_save(run: Run, path: str, upload) -> RunFile:
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
     old = RunFile.objects.filter(run=run, path=path).first()
-    old_name = old.file.name if old else None
+    old_file = (old.storage_id, old.file.name) if old else None
     if old:
         old.delete()
-    record = RunFile(run=run, path=path, size=upload.size, sha256=digest.hexdigest())
-    record.file.save(path, upload, save=False)
+    location = team_storage.current(run.project.team)  # the team's storage now; older files stay where they are
+    record = RunFile(run=run, path=path, size=upload.size, sha256=sha256_of(upload), storage=location)
+    if location is None:
+        storage = record.file.storage
+        name = storage.get_available_name(record.file.field.generate_filename(record, path))
+        try:
+            record.file.name = storage.save(name, upload)
+        except BaseException:
+            if storage.exists(name):  # a write cut short (a full disk) leaves part of the bytes
+                storage.delete(name)
+            raise
+    else:
+        record.file.name = team_storage.save_stream(location, run_file_path(record, path), upload)
     record.save()
-    if old_name:
-        transaction.on_commit(lambda: delete_stored([old_name]))
+    if old_file:
+        transaction.on_commit(lambda: delete_stored([old_file]))
     return record
 
 

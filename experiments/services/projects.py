@@ -81,7 +81,7 @@ def project_delete(*, actor, project: Project, confirm: str) -> None:
     policy.require(actor, "project:delete", project)
     if confirm != project.name:
         raise ValidationError({"confirm": [f"Type the project's name, “{project.name}”, to delete it with all its runs."]})
-    files = list(RunFile.objects.filter(run__project=project).values_list("file", flat=True))
+    files = list(RunFile.objects.filter(run__project=project).values_list("storage", "file"))
     runs = project.runs.count()
     project.delete()
     audit.record(team=project.team, actor=actor, action="project.deleted", target=project.name, runs=runs, visibility=project.visibility)

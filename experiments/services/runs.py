@@ -197,7 +197,7 @@ def run_stop(*, actor, run: Run) -> Run:
 @transaction.atomic
 def run_delete(*, actor, run: Run) -> None:
     policy.require(actor, "run:delete", run)
-    files = list(run.files.values_list("file", flat=True))
+    files = list(run.files.values_list("storage", "file"))
     run.delete()  # guardian's direct-FK grants go with it (CASCADE)
     transaction.on_commit(lambda: delete_stored(files))
 

@@ -26,8 +26,11 @@ from .organizations import (
 )
 from .service_accounts import NewServiceAccount, service_account_create, service_account_revoke
 from .site import site_settings_update, user_create
+from .storage import storage_test, storage_update
 
 __all__ = [
+    "storage_test",
+    "storage_update",
     "INVITATION_LIFETIME",
     "InvitationProblem",
     "NewInvitation",

@@ -387,3 +387,40 @@ def test_history_with_repeated_steps_round_trips_and_keeps_its_pyramid(project, 
 
 def test_sampling_keeps_both_extremes_when_they_share_a_step(project):
     check_round_trip(new_run(project), [[(0, math.nan), (0, 0.0), (0, 1.0)]], samples=2)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_on_sqlite_never_drop_a_point(file_db):
+    """Four training jobs logging at once into one SQLite file: "database is locked" never reaches them
+    (busy timeout and immediate transactions make writers wait their turn)."""
+    import threading
+
+    from django.db import connection as thread_connection
+
+    from experiments import selectors as experiment_selectors
+    from experiments import services as experiment_services
+    from tests import factories
+
+    w = factories.team_with_members()
+    project = factories.project(w.team, actor=w.admin)
+    runs = [factories.run(project, actor=w.member, run_id=f"job{n}") for n in range(4)]
+    errors = []
+
+    def job(run):
+        try:
+            for batch in range(25):
+                rows = [{"step": batch * 40 + i, "values": {"loss": 1.0 / (batch * 40 + i + 1)}} for i in range(40)]
+                experiment_services.history_append(actor=w.member, run=run, rows=rows)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            thread_connection.close()
+
+    threads = [threading.Thread(target=job, args=(run,)) for run in runs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    for run in runs:
+        assert experiment_selectors.history_read(run, keys=["loss"], samples=0)["total_points"] == {"loss": 1000}

@@ -8,6 +8,7 @@ from tests.url_matrix.table import api, page
 ROUTES = [
     page("home", "GET", "200 200 200 200 200 200"),
     page("health", "GET", "200 200 200 200 200 200"),
+    page("health-ready", "GET", "200 200 200 200 200 200"),
     # a person's own settings: anyone signed in
     page("settings", "GET", "in 200 200 200 200 in"),
     page("settings-profile", "POST", "in 302 302 302 302 in", body={"display_name": "New Name"}),

@@ -74,6 +74,12 @@ How it behaves (the contract scripts can rely on):
   is sent; `run.alert(...)` is sent in the background too, both before finish
   completes.
 
+Artifacts (artifacts.py): `art = ts.Artifact(name, type=..., description=...,
+metadata=...)`, `art.add_file(path)`, `art.add_dir(path)`,
+`run.log_artifact(art, aliases=[...])`, `run.use_artifact("project/name:alias")`
+and its `.download(root=None)`; only contents the site lacks are sent, in
+resumable parts; downloads are checked by sha256 and cached by it.
+
 Modules: session.py (init, the atexit hook), run.py (what the training thread
 calls), sender.py (the background thread), transport.py (HTTP, backoff),
 values.py (input checks), synced.py (config and summary), console.py,
@@ -81,6 +87,7 @@ sysmetrics.py, limits.py (the numbers above), cli.py (the `teamsite` command).
 """
 
 from ._version import __version__
+from .artifacts import Artifact
 from .errors import RunStopped, TeamsiteError, TeamsiteWarning
 from .run import Run
 from .session import init
@@ -89,6 +96,7 @@ from .transport import DEFAULT_BASE_URL
 
 __all__ = [
     "init",
+    "Artifact",
     "Run",
     "Config",
     "Summary",

@@ -1,4 +1,4 @@
-"""The `teamsite` command. For now it answers --help and --version."""
+"""The `teamsite` command: --help, --version, and `teamsite cache clean` (the artifact download cache)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,10 @@ def parser() -> argparse.ArgumentParser:
         ),
     )
     command.add_argument("--version", action="version", version=version_line())
+    commands = command.add_subparsers(dest="command")
+    cache = commands.add_parser("cache", help="the local artifact cache (TEAMSITE_CACHE_DIR, default ~/.cache/teamsite)")
+    cache_commands = cache.add_subparsers(dest="cache_command")
+    cache_commands.add_parser("clean", help="remove every cached file")
     return command
 
 
@@ -29,7 +33,13 @@ def version_line() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; the exit status."""
     command = parser()
-    command.parse_args(argv)
+    args = command.parse_args(argv)
+    if args.command == "cache" and getattr(args, "cache_command", None) == "clean":
+        from .artifacts import cache_dir, clean
+
+        freed = clean()
+        print(f"Removed the artifact cache at {cache_dir()} ({freed / 1e6:,.1f} MB).")
+        return 0
     command.print_help()
     return 0
 

@@ -280,6 +280,19 @@ class Run(Sender):
             return os.path.basename(absolute)
         return relative.replace(os.sep, "/")
 
+    def log_artifact(self, artifact, aliases=None, progress: bool = True) -> dict:
+        """Log `artifact` (ts.Artifact) as a version this run made; returns once the site holds it:
+        {"version", "digest", "created"} (created False: the same content as the newest version)."""
+        from .artifacts import log_artifact
+
+        return log_artifact(self._transport, self.team, self.project, artifact, aliases=aliases, run_id=self.run_id, progress=progress)
+
+    def use_artifact(self, ref: str):
+        """Record that this run uses "project/name:version-or-alias" (lineage); `.download()` fetches it."""
+        from .artifacts import use_artifact
+
+        return use_artifact(self._transport, self.team, self.project, self.run_id, ref)
+
     def alert(self, title: str, text: str = "", level: str = "info", wait_duration: float = 300) -> None:
         """Send an alert (an email to the run's owner) in the background. `level` is
         info, warn or error; the same title again within `wait_duration` seconds

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('experiments', '0003_alert_sent'),
+        ('experiments', '0004_runfile_storage'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

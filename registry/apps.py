@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class RegistryConfig(AppConfig):
+    name = "registry"
+    verbose_name = "Artifacts and the model registry"
+
+    def ready(self):
+        from . import hooks  # noqa: F401  (a run page's artifacts)
