@@ -259,3 +259,40 @@ def like_regex(pattern: str) -> str:
     for char in pattern:
         out.append(".*" if char == "%" else "." if char == "_" else re.escape(char))
     return "^" + "".join(out) + "$"
+
+
+def parse_simple(text: str | None, fields: set[str]) -> list[Comparison]:
+    """The registry searches' small grammar: `name LIKE 'x%' AND tags.k != 'v'` (bare field names,
+    `attribute.` optional, tags by key), with the same tokenizer and comparators as runs/search."""
+    parser = _Parser(text or "")
+    found = []
+    if parser.peek().kind == "END":
+        return found
+    while True:
+        token = parser.take()
+        if token.kind != "WORD":
+            parser.pos -= 1
+            parser.fail(f"one of {', '.join(sorted(fields))} or tags.<key>")
+        head, dot, key = token.text.partition(".")
+        if head in ("tag", "tags"):
+            if not key:
+                quoted = parser.take()
+                if quoted.kind not in ("QUOTED", "STRING"):
+                    parser.pos -= 1
+                    parser.fail("a tag key")
+                key = _unquote(quoted.text)
+            entity = "tag"
+        else:
+            entity, key = "attribute", key if head in ("attribute", "attributes", "attr") and dot else token.text
+            if key not in fields:
+                raise FilterError(f"Invalid filter {text!r}: {key!r} is not one of {', '.join(sorted(fields))}.")
+        op = parser.comparator()
+        if op not in STRING_OPS:
+            raise FilterError(f"Invalid comparator '{op}' in {text!r}: use one of {', '.join(STRING_OPS)}.")
+        found.append(Comparison(entity, key, op, parser.value(False, op)))
+        if not parser.keyword("AND"):
+            break
+        parser.take()
+    if parser.peek().kind != "END":
+        parser.fail("AND or the end of the filter")
+    return found

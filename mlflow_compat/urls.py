@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from . import artifacts, metrics, models_api, tracking  # noqa: F401 - importing registers the endpoints
+from . import artifacts, metrics, models_api, registry_api, tracking  # noqa: F401 - importing registers the endpoints
 from .protocol import dispatch
 
 urlpatterns = [

@@ -187,6 +187,7 @@ GATES = [
     ("upload_commit", "viewer", lambda w, a: registry.upload_commit(actor=a, upload=w.upload, type="dataset"), policy.Denied),
     ("model_create", "viewer", lambda w, a: registry.model_create(actor=a, team=w.team, name="new"), policy.Denied),
     ("model_update", "viewer", lambda w, a: registry.model_update(actor=a, model=w.model, description="x"), policy.Denied),
+    ("model_rename", "viewer", lambda w, a: registry.model_rename(actor=a, model=w.model, name="renamed"), policy.Denied),
     ("model_delete: registry:manage_admins", "member", lambda w, a: registry.model_delete(actor=a, model=w.model), policy.Denied),
     ("model_delete: protected alias", "admin", lambda w, a: registry.model_delete(actor=a, model=w.model), policy.Denied),
     ("model_link: registry:add_model", "viewer", lambda w, a: registry.model_link(actor=a, model=w.model, version=w.art), policy.Denied),

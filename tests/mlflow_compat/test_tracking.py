@@ -254,3 +254,50 @@ def test_experiments(site):
         site.use("max").delete_experiment(exp_id)
     assert refused.value.error_code == "PERMISSION_DENIED"
     assert mlflow.get_experiment_by_name("lab/nothing-here") is None
+
+
+def test_register_a_model_and_its_aliases(site, tmp_path):
+    from registry import services as registry
+
+    client = site.use("max")
+    mlflow.set_experiment("lab/vision")
+    weights = tmp_path / "model"
+    weights.mkdir()
+    (weights / "MLmodel").write_text("flavors: {}\n")
+    (weights / "weights.bin").write_bytes(b"\x00\x01" * 100)
+    with mlflow.start_run() as run:
+        mlflow.log_artifacts(str(weights), artifact_path="model")
+    version = mlflow.register_model(f"runs:/{run.info.run_id}/model", "classifier")
+    assert version.version == "1" and version.status == "READY" and version.name == "classifier"
+    client.set_registered_model_alias("classifier", "champion", "1")
+    by_alias = client.get_model_version_by_alias("classifier", "champion")
+    assert by_alias.version == "1" and by_alias.run_id == run.info.run_id
+    assert client.get_registered_model("classifier").aliases == {"champion": "1"}
+    assert [m.name for m in client.search_registered_models(filter_string="name LIKE 'class%'")] == ["classifier"]
+    assert [v.version for v in client.search_model_versions(f"run_id = '{run.info.run_id}'")] == ["1"]
+    local = mlflow.artifacts.download_artifacts("models:/classifier/1", dst_path=str(tmp_path / "down"))
+    assert open(f"{local}/weights.bin", "rb").read() == b"\x00\x01" * 100
+    client.delete_registered_model_alias("classifier", "champion")
+    with pytest.raises(MlflowException) as refused:
+        client.get_model_version_by_alias("classifier", "champion")
+    assert refused.value.error_code == "INVALID_PARAMETER_VALUE"  # an alias never set (or gone)
+
+    # the same version in teamsite's registry: an artifact version of type model, linked
+    status, body = teamsite_get(site, "/teams/lab/registry/models/classifier")
+    assert status == 200, body
+    assert body["name"] == "classifier" and "aliases" in body
+    assert str(body).count("vision") >= 1  # the linked version lives in the run's project
+
+    # a protected alias: registry admins only
+    from teams.policy import SYSTEM
+
+    registry.protected_aliases_set(actor=SYSTEM, team=site.team, aliases=["production"])
+    with pytest.raises(MlflowException) as refused:
+        client.set_registered_model_alias("classifier", "production", "1")
+    assert refused.value.error_code == "PERMISSION_DENIED"
+    with pytest.raises(MlflowException) as refused:
+        site.use("vera").set_registered_model_alias("classifier", "staging", "1")
+    assert refused.value.error_code == "PERMISSION_DENIED"
+    with pytest.raises(MlflowException) as refused:
+        site.use("max").get_registered_model("nothing")
+    assert refused.value.error_code == "RESOURCE_DOES_NOT_EXIST"

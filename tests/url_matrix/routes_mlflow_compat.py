@@ -54,6 +54,10 @@ ROUTES = [
     _api("runs/log-inputs", "POST", "401 404 403 200 200 403", body=_run_body(datasets=[])),
     _api("metrics/get-history", "GET", "401 404 200 200 200 200", query=lambda w, a: f"run_id={w.run.run_id}&metric_key=loss"),
     _api("metrics/get-history-bulk-interval", "GET", "401 404 200 200 200 200", query=lambda w, a: f"run_ids={w.run.run_id}&metric_key=loss"),
+    # the registry: registry:view for everyone in the team; outsiders see the team's name, not its registry (403)
+    _api("registered-models/create", "POST", "401 403 403 200 200 200", body={"name": "m-acme/from-mlflow"}),
+    _api("registered-models/get", "GET", "401 403 404 404 404 404", query="name=m-acme/missing"),
+    _api("registered-models/search", "GET", "200 200 200 200 200 200", query="filter=name LIKE 'x%'"),
     _api("logged-models/search", "POST", "200 200 200 200 200 200", body={}),
     mlflow("mlflow-ajax-api", "GET", "401 404 200 200 200 200", kwargs={"endpoint": "runs/get"}, query=lambda w, a: f"run_id={w.run.run_id}"),
     mlflow("mlflow-api-3", "GET", "401 404 200 200 200 200", kwargs={"endpoint": "runs/get"}, query=lambda w, a: f"run_id={w.run.run_id}"),
