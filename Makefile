@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast test-client test-browser bench load install migrate demo clean
+.PHONY: run worker prod test test-fast test-client test-browser bench load install migrate demo clean
 
 $(PY):
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "teamsite needs Python 3.11 or newer")'
@@ -27,8 +27,30 @@ migrate: install
 demo: migrate
 	$(PY) manage.py demo --if-empty --url http://$(HOST):$(PORT)/
 
+# The web server and the background worker (mail, alerts, webhooks, exports, the
+# periodic schedule) in one command; Ctrl-C stops both.
 run: demo
+	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py db_worker & worker=$$!; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+worker: migrate
+	$(PY) manage.py db_worker
+
+# The production profile (docs/deploy.md): DEBUG=0, gunicorn with WEB_CONCURRENCY workers
+# (deploy/gunicorn.conf.py) and the task worker, on DATABASE_URL / REDIS_URL / AWS_* from
+# the environment. `check --deploy` must be clean first. With REDIS_URL set the RQ worker
+# and the schedule serve instead of db_worker.
+WEB_CONCURRENCY ?= 4
+prod: install
+	DEBUG=0 $(PY) manage.py migrate --noinput
+	DEBUG=0 $(PY) manage.py collectstatic --noinput -v 0
+	DEBUG=0 $(PY) manage.py check --deploy --fail-level WARNING
+	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	if [ -n "$$REDIS_URL" ] && [ "$${TASKS_BACKEND:-rq}" = rq ]; then \
+	  (DEBUG=0 $(PY) manage.py rqworker default & DEBUG=0 $(PY) manage.py schedule; wait) & worker=$$!; \
+	else DEBUG=0 $(PY) manage.py db_worker & worker=$$!; fi; \
+	DEBUG=0 BIND=$(HOST):$(PORT) WEB_CONCURRENCY=$(WEB_CONCURRENCY) $(PY) -m gunicorn -c deploy/gunicorn.conf.py teamsite.wsgi
 
 # The whole suite, browser tests included (they need /usr/bin/chromium), then
 # the client's own tests (they need no Django).

@@ -66,3 +66,21 @@ class ApiKey(models.Model):
     @property
     def is_active(self):
         return self.revoked_at is None
+
+
+class NotificationSettings(models.Model):
+    """What a person chooses to be emailed about (/settings/notifications/). No row: the defaults."""
+
+    KINDS = {
+        "alerts": "Alerts on runs I created or projects I watch",
+        "comments": "Comments and revisions of reports I follow",
+        "runs": "Runs finished or crashed (mine, and in projects I watch)",
+    }
+
+    user = models.OneToOneField("accounts.User", on_delete=models.CASCADE, related_name="notification_settings")
+    alerts = models.BooleanField(default=True)
+    comments = models.BooleanField(default=True)
+    runs = models.BooleanField(default=True)
+
+    def __str__(self):
+        return f"Notifications of {self.user}"

@@ -153,3 +153,19 @@ def _delete_files(names, *, storage):
     for name in names:
         if name:
             storage.delete(name)
+
+
+def notification_settings_save(*, actor, **choices) -> "NotificationSettings":
+    """A person's own notification choices (only ever their own: the actor is the owner)."""
+    from .models import NotificationSettings
+
+    if not getattr(actor, "is_authenticated", False) or actor.is_service:
+        raise PermissionDenied("Sign in to choose your notifications.")
+    unknown = set(choices) - set(NotificationSettings.KINDS)
+    if unknown:
+        raise ValidationError({"notifications": [f"Unknown choices: {', '.join(sorted(unknown))}."]})
+    found, _ = NotificationSettings.objects.get_or_create(user=actor)
+    for kind, on in choices.items():
+        setattr(found, kind, bool(on))
+    found.save()
+    return found

@@ -87,3 +87,37 @@ def api_key_revoke(request, prefix):
         return _render_settings(request, partial="api-keys")
     messages.success(request, f"The key {prefix}… was revoked; it no longer works.")
     return redirect("settings")
+
+
+@login_required
+def notifications_page(request):
+    """/settings/notifications/: what the signed-in person is emailed about."""
+    from .models import NotificationSettings
+    from .notifications import settings_of
+
+    saved = False
+    if request.method == "POST":
+        services.notification_settings_save(actor=request.user, **{kind: kind in request.POST for kind in NotificationSettings.KINDS})
+        saved = True
+        if not request.htmx:
+            messages.success(request, "Your notification choices were saved.")
+            return redirect("settings-notifications")
+    current = settings_of(request.user)
+    choices = [{"kind": kind, "label": label, "on": getattr(current, kind)} for kind, label in NotificationSettings.KINDS.items()]
+    template = "accounts/notifications.html#choices" if request.htmx else "accounts/notifications.html"
+    return render(request, template, {"choices": choices, "saved": saved})
+
+
+def unsubscribe(request, token):
+    """The link in every notification mail: confirm (GET), then stop that kind of mail (POST). No sign-in needed."""
+    from .models import NotificationSettings
+    from .notifications import read_token
+
+    found = read_token(token)
+    if found is None:
+        raise Http404("This unsubscribe link is not valid.")
+    person, kind = found
+    done = request.method == "POST"
+    if done:
+        services.notification_settings_save(actor=person, **{kind: False})
+    return render(request, "accounts/unsubscribe.html", {"label": NotificationSettings.KINDS[kind], "done": done})

@@ -54,10 +54,10 @@ def main():
     import logging
 
     logging.disable(logging.WARNING)  # the 401s measured on purpose are not news
-    from benchmarks import bench_accounts, bench_experiments, bench_mlflow, bench_profile, bench_registry
+    from benchmarks import bench_accounts, bench_background, bench_experiments, bench_mlflow, bench_profile, bench_registry
 
     rows = []
-    modules = (bench_accounts, bench_profile, bench_experiments, bench_registry, bench_mlflow)
+    modules = (bench_accounts, bench_profile, bench_experiments, bench_registry, bench_background, bench_mlflow)
     only = os.environ.get("BENCH_ONLY")  # e.g. BENCH_ONLY=registry
     for module in [m for m in modules if not only or m.__name__.endswith(only)]:
         for name, first, second, target in module.run(median_ms):

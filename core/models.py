@@ -48,3 +48,39 @@ class SiteSettings(models.Model):
     @staticmethod
     def forget():
         cache.delete(CACHE_KEY)
+
+
+class OutboxMail(models.Model):
+    """One email on its way: written in the sender's transaction, sent once by the worker (core/mail.py)."""
+
+    QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
+    STATES = [(QUEUED, "Queued"), (SENDING, "Sending"), (SENT, "Sent"), (FAILED, "Gave up")]
+
+    state = models.CharField(max_length=8, choices=STATES, default=QUEUED)
+    subject = models.CharField(max_length=998)
+    to = models.JSONField(default=list)
+    message = models.JSONField(help_text="The message as the worker rebuilds it: body, sender, headers, alternatives.")
+    attempts = models.IntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+        verbose_name = "outgoing email"
+
+    def __str__(self):
+        return f"{self.subject} -> {', '.join(self.to)}"
+
+
+class WorkerBeat(models.Model):
+    """The last sign of life of each task worker's schedule (readiness: /health/ready)."""
+
+    worker = models.CharField(max_length=200, primary_key=True)
+    at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.worker} at {self.at:%Y-%m-%d %H:%M:%S}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, StreamingHttpResponse
 from ninja import Router, Schema, Status
 from pydantic import Field
 
@@ -192,11 +192,17 @@ def access_remove(request, team: str, project: str, username: str):
 
 
 @router.get(P + "/runs", auth=optional_auth, summary="The project's runs")
-def run_list(request, team: str, project: str, state: str = None, tag: str = None, group: str = None, q: str = None, order: str = "-created_at"):
+def run_list(request, team: str, project: str, state: str = None, tag: str = None, group: str = None, q: str = None,
+             order: str = "-created_at", format: str = "json"):
     found = _project(request, team, project)
     policy.require(request.auth, "run:view", found)
     config = {key[len("config."):]: value for key, value in request.GET.items() if key.startswith("config.")}
-    runs = selectors.runs_of(found, state=state, tag=tag, group=group, q=q, config=config, order=order)
+    config.update(selectors.parse_config_filter(request.GET.get("config", "")))  # the workspace's own filter text
+    runs = selectors.runs_of(found, state=state or None, tag=tag or None, group=group or None, q=q or None, config=config, order=order or "-created_at")
+    if format == "csv":  # every matching run, streamed, with the page's filters
+        response = StreamingHttpResponse(selectors.runs_csv(runs), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="{found.team.slug}-{found.name}-runs.csv"'
+        return response
     return paginate(request, runs.select_related("project__team"), lambda run: run_out(request, run))
 
 

@@ -28,7 +28,7 @@ from accounts.api_auth import optional_auth
 from core.pagination import paginate
 from teams import policy
 
-from . import selectors, services
+from . import alerts, selectors, services
 from .api import P, _run
 from .models import SeriesKind
 
@@ -208,3 +208,10 @@ def alert_create(request, team: str, project: str, run_id: str, payload: AlertIn
     run = _run(request, team, project, run_id)
     alert, sent = services.alert_create(actor=request.auth, run=run, title=payload.title, text=payload.text, level=payload.level, wait_duration=payload.wait_duration)
     return Status(201, {"id": alert.pk, "title": alert.title, "level": alert.level, "sent": sent})
+
+
+@router.get(P + "/runs/{run_id}/alerts", auth=optional_auth, summary="The run's alerts (run:view)")
+def alert_list(request, team: str, project: str, run_id: str):
+    run = _run(request, team, project, run_id)
+    policy.require(request.auth, "run:view", run)
+    return paginate(request, alerts.run_alerts(run), alerts.alert_out)

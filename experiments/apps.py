@@ -6,4 +6,4 @@ class ExperimentsConfig(AppConfig):
     verbose_name = "Experiments"
 
     def ready(self):
-        from . import receivers  # noqa: F401  (listens to teams' signals)
+        from . import events, receivers, tasks, transfer  # noqa: F401  (listens to teams' signals; periodic jobs)

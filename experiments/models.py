@@ -15,7 +15,7 @@ def crash_after() -> timedelta:
     return timedelta(seconds=settings.RUN_CRASH_AFTER_SECONDS)
 
 
-RESERVED_PROJECT_NAMES = frozenset({"settings", "projects", "reports", "registry", "members"})
+RESERVED_PROJECT_NAMES = frozenset({"settings", "projects", "reports", "registry", "members", "alerts"})
 
 
 def validate_project_name(value):
@@ -247,8 +247,58 @@ class RunFile(models.Model):
         constraints = [models.UniqueConstraint(fields=["run", "path"], name="one_file_per_path")]
 
 
+ALERT_LEVELS = [("info", "Info"), ("warn", "Warning"), ("error", "Error")]
+
+
+class AlertRule(models.Model):
+    """A project's watch on one metric (spec/api.md "Alert rules"), checked in the worker as history arrives."""
+
+    policy_kind = "in_project"
+
+    THRESHOLD, CHANGE = "threshold", "change"
+    KINDS = [(THRESHOLD, "Threshold"), (CHANGE, "Change")]
+    OPS = [(">", ">"), (">=", "≥"), ("<", "<"), ("<=", "≤")]
+    AGGREGATES = [("last", "last value"), ("mean", "mean"), ("min", "minimum"), ("max", "maximum")]
+    DIRECTIONS = [("increase", "increases"), ("decrease", "decreases"), ("any", "changes")]
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="alert_rules")
+    name = models.CharField(max_length=64)
+    metric = models.CharField(max_length=255)
+    kind = models.CharField(max_length=16, choices=KINDS)
+    level = models.CharField(max_length=8, choices=ALERT_LEVELS, default="warn")
+    enabled = models.BooleanField(default=True)
+    # threshold: the aggregate of the last `window` points compared with `value`
+    op = models.CharField(max_length=2, choices=OPS, blank=True)
+    value = models.FloatField(null=True, blank=True)
+    aggregate = models.CharField(max_length=8, choices=AGGREGATES, default="last")
+    # change: the mean of the last `window` points against the mean of the `baseline_window` before them
+    direction = models.CharField(max_length=8, choices=DIRECTIONS, blank=True)
+    amount = models.FloatField(null=True, blank=True)
+    relative = models.BooleanField(default=False)
+    window = models.PositiveIntegerField(default=1)
+    baseline_window = models.PositiveIntegerField(default=50)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["project", "enabled", "metric"])]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def description(self):
+        if self.kind == self.THRESHOLD:
+            what = self.metric if self.aggregate == "last" and self.window == 1 else f"{self.aggregate} of the last {self.window} {self.metric}"
+            return f"{what} {self.op} {self.value:g}"
+        amount = f"{self.amount * 100:g}% relative" if self.relative else f"{self.amount:g}"
+        return (f"{self.metric} {self.get_direction_display()} by {amount} "
+                f"(mean of the last {self.window} points against the {self.baseline_window} before)")
+
+
 class RunAlert(models.Model):
-    LEVELS = [("info", "Info"), ("warn", "Warning"), ("error", "Error")]
+    LEVELS = ALERT_LEVELS
 
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="alerts")
     title = models.CharField(max_length=200)
@@ -256,6 +306,21 @@ class RunAlert(models.Model):
     level = models.CharField(max_length=8, choices=LEVELS)
     sent = models.BooleanField(default=False, help_text="Emailed; repeats of the title wait for wait_duration after this.")
     created_at = models.DateTimeField(default=timezone.now)
+    # A firing of an alert rule: the rule, and the values that made it fire.
+    rule = models.ForeignKey(AlertRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="firings")
+    values = models.JSONField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["run", "rule", "created_at"])]
+
+
+class ProjectWatch(models.Model):
+    """Someone watching a project: its alerts and run finished/crashed mails reach them (by their choices)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="watches")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="project_watches")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "user"], name="watch_once")]

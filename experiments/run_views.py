@@ -14,7 +14,7 @@ from core import hooks
 from core.errors import Conflict
 from teams import policy
 
-from . import selectors, services
+from . import alerts, selectors, services
 from .forms import RunMoveForm, RunNotesForm
 from .models import RunState, SeriesKind
 from .selectors import chart_runs
@@ -57,6 +57,7 @@ def run_page(request, team, project, run_id):
         "run_sections": hooks.collect("run.sections", request=request, run=run),
     }
     if tab == "overview":
+        context["alerts"] = list(alerts.run_alerts(run)[:20])
         context["notes_form"] = RunNotesForm(initial={"notes": run.notes, "tags": ", ".join(run.tags)})
         if context["can_move"]:
             context["move_form"] = _move_form(request, run)

@@ -164,6 +164,53 @@ def _ordered(runs, order):
     return runs.order_by(order, "-id")
 
 
+def parse_config_filter(text):
+    """'lr=0.01, arch=resnet' -> {'lr': '0.01', 'arch': 'resnet'} (the workspace's config filter)."""
+    result = {}
+    for part in (text or "").split(","):
+        if "=" in part:
+            key, value = part.split("=", 1)
+            if key.strip():
+                result[key.strip()] = value.strip()
+    return result
+
+
+RUN_CSV_FIELDS = ["run_id", "name", "state", "created_by", "created_at", "finished_at", "group", "job_type", "tags"]
+
+
+def runs_csv(runs):
+    """The runs table as CSV lines, streamed: fixed columns, then every config.* and summary.* key seen."""
+    import csv
+    import io
+
+    keys = {"config": set(), "summary": set()}
+    for config, summary in runs.values_list("config", "summary").iterator(chunk_size=500):
+        keys["config"].update(config or {})
+        keys["summary"].update(summary or {})
+    extra = [("config", key) for key in sorted(keys["config"])] + [("summary", key) for key in sorted(keys["summary"])]
+    buffer = io.StringIO()
+    out = csv.writer(buffer, lineterminator="\n")
+
+    def flush():
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    out.writerow(RUN_CSV_FIELDS + [f"{where}.{key}" for where, key in extra])
+    yield flush()
+    for n, run in enumerate(runs.select_related("created_by").iterator(chunk_size=500)):
+        row = [run.run_id, run.name, run.shown_state, run.created_by.username if run.created_by else "", run.created_at.isoformat(),
+               run.finished_at.isoformat() if run.finished_at else "", run.group, run.job_type, " ".join(run.tags)]
+        for where, key in extra:
+            value = getattr(run, where).get(key, "")
+            row.append(json.dumps(value) if isinstance(value, (dict, list, bool)) or value is None else value)
+        out.writerow(row)
+        if n % 200 == 199:
+            yield flush()
+    yield flush()
+
+
 def series_keys(run, kind=SeriesKind.HISTORY) -> list[str]:
     return list(MetricSeries.objects.filter(run=run, kind=kind).order_by("key").values_list("key", flat=True))
 
@@ -264,6 +311,17 @@ def history_csv_rows(run, *, kind=SeriesKind.HISTORY, keys=None):
             yield "".join(
                 f'"{key}",{step:.17g},{ts:.17g},{value!r}\n' for step, ts, value in history.raw_points(entries)
             )
+
+
+def history_tail(series_id: int, count: int, points: int) -> list[tuple[float, float]]:
+    """The last `points` raw points of a series as (step, value), oldest first: reads only the blocks that hold them."""
+    first = max(count - points, 0)
+    blocks = MetricChunk.objects.filter(series_id=series_id, level=0, seq__gte=first // history.CHUNK).order_by("seq")
+    data = array("d")
+    for blob in blocks.values_list("data", flat=True):
+        data.frombytes(bytes(blob))
+    skip = first - (first // history.CHUNK) * history.CHUNK
+    return [(step, value) for step, _, value in history.raw_points(data[skip * history.RAW :])]
 
 
 def log_lines(run, *, offset=0, limit=1000):

@@ -2,16 +2,21 @@ from django.urls import path
 
 import teams.urls  # noqa: F401  (registers the ts_slug converter)
 
-from . import run_views, views
+from . import alert_views, run_views, views
 
 # After the team routes: /<team>/settings/... and /<team>/projects/ must win over /<team>/<project>/.
 urlpatterns = [
     path("<ts_slug:team>/settings/privacy/", views.team_privacy, name="team-settings-privacy"),
     path("<ts_slug:team>/projects/", views.project_list, name="projects"),
+    path("<ts_slug:team>/alerts/", alert_views.team_alerts, name="team-alerts"),
     path("<ts_slug:team>/<ts_slug:project>/", views.workspace, name="project"),
     path("<ts_slug:team>/<ts_slug:project>/panels/", views.panels_edit, name="project-panels"),
     path("<ts_slug:team>/<ts_slug:project>/settings/", views.project_settings, name="project-settings"),
     path("<ts_slug:team>/<ts_slug:project>/compare/", views.compare, name="compare"),
+    path("<ts_slug:team>/<ts_slug:project>/alerts/", alert_views.project_alerts, name="project-alerts"),
+    path("<ts_slug:team>/<ts_slug:project>/alerts/<int:rule_id>/toggle/", alert_views.rule_toggle, name="project-alert-rule-toggle"),
+    path("<ts_slug:team>/<ts_slug:project>/alerts/<int:rule_id>/delete/", alert_views.rule_delete, name="project-alert-rule-delete"),
+    path("<ts_slug:team>/<ts_slug:project>/watch/", alert_views.watch, name="project-watch"),
     path("<ts_slug:team>/<ts_slug:project>/badge.svg", views.badge, name="project-badge"),
     path("<ts_slug:team>/<ts_slug:project>/runs/<ts_slug:run_id>/", run_views.run_page, name="run"),
     path("<ts_slug:team>/<ts_slug:project>/runs/<ts_slug:run_id>/stop/", run_views.run_stop, name="run-stop"),

@@ -27,7 +27,7 @@ from teams import services as team_services
 from teams.selectors import team_or_404
 from teams.views import settings_context, team_access
 
-from . import selectors, services
+from . import alerts, selectors, services
 from .forms import PanelForm, ProjectDeleteForm, ProjectForm, ProjectSettingsForm
 from .models import Project, RunState
 from .selectors import chart_runs, run_colors
@@ -88,17 +88,6 @@ def _table_params(request):
     return params
 
 
-def _parse_config_filter(text):
-    """'lr=0.01, arch=resnet' -> {'lr': '0.01', 'arch': 'resnet'}."""
-    result = {}
-    for part in (text or "").split(","):
-        if "=" in part:
-            key, value = part.split("=", 1)
-            if key.strip():
-                result[key.strip()] = value.strip()
-    return result
-
-
 def _columns(cols, runs_sample):
     """Chosen config/summary columns; by default the first few summary keys."""
     chosen = [col.strip() for col in (cols or "").split(",") if col.strip().startswith(("config.", "summary."))]
@@ -128,7 +117,7 @@ def workspace(request, team, project):
     params = _table_params(request)
     filters = dict(state=params["state"] or None, tag=params["tag"] or None, group=params["group"] or None, q=params["q"] or None)
     try:
-        runs = selectors.runs_of(project, config=_parse_config_filter(params["config"]), order=params["order"] or "-created_at", **filters)
+        runs = selectors.runs_of(project, config=selectors.parse_config_filter(params["config"]), order=params["order"] or "-created_at", **filters)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         runs = selectors.runs_of(project, order=params["order"] or "-created_at", **filters)
@@ -154,6 +143,7 @@ def workspace(request, team, project):
         # what apps above offer on each panel (reports: "Add to report"), computed once for the page
         "panel_tools": hooks.collect("workspace.panel_tools", request=request, project=project),
         "base_url": request.build_absolute_uri("/").rstrip("/"),
+        "watching": alerts.watching(request.user, project),
     }
     template = "experiments/workspace.html"
     if request.htmx and request.htmx.target == "runs-table":

@@ -6,3 +6,6 @@ class ProfilesConfig(AppConfig):
 
     name = "profiles"
     verbose_name = "Team profiles"
+
+    def ready(self):
+        from . import transfer  # noqa: F401  (its part of team exports)

@@ -6,4 +6,4 @@ class RegistryConfig(AppConfig):
     verbose_name = "Artifacts and the model registry"
 
     def ready(self):
-        from . import hooks  # noqa: F401  (a run page's artifacts)
+        from . import hooks, transfer  # noqa: F401  (a run page's artifacts; the part of a team export)

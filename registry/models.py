@@ -78,7 +78,8 @@ class ArtifactVersion(models.Model):
 class ArtifactFile(models.Model):
     version = models.ForeignKey(ArtifactVersion, on_delete=models.CASCADE, related_name="files")
     path = models.CharField(max_length=1024)
-    blob = models.ForeignKey(Blob, on_delete=models.PROTECT, related_name="files")
+    # RESTRICT, not PROTECT: a blob goes only with the files that hold it (deleting a team takes both)
+    blob = models.ForeignKey(Blob, on_delete=models.RESTRICT, related_name="files")
 
     class Meta:
         ordering = ["path"]

@@ -6,4 +6,4 @@ class ReportsConfig(AppConfig):
     verbose_name = "Reports"
 
     def ready(self):
-        from . import hooks  # noqa: F401  ("Add to report" on workspace panels)
+        from . import hooks, transfer  # noqa: F401  ("Add to report" on workspace panels; its part of exports)

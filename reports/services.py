@@ -62,7 +62,21 @@ def report_create(*, actor: User, team: Team, title: str, body: str = "", visibi
     Revision.objects.create(report=report, number=1, title=title, body=report.body, visibility=visibility, author=author, created_at=now)
     policy.grant_owner(author, report)
     Follow.objects.get_or_create(report=report, user=author)  # authors hear about comments on their reports
+    if visibility != ReportVisibility.DRAFT:
+        _published(report)
     return report
+
+
+def _published(report: Report) -> None:
+    """report.published for the team's webhooks: a report left draft (team or public)."""
+    from teams import webhooks
+
+    base = getattr(settings, "SITE_URL", "").rstrip("/")
+    webhooks.emit(report.team, "report.published", {
+        "project": report.project.name if report.project else None,
+        "report": {"id": report.pk, "title": report.title, "visibility": report.visibility, "author": report.author.username if report.author else None},
+        "url": f"{base}/{report.team.slug}/reports/{report.pk}/",
+    })
 
 
 @transaction.atomic
@@ -80,6 +94,7 @@ def report_save(*, report: Report, actor: User, base_revision: int, title=None, 
     title = _clean(title if title is not None else current.title, body, visibility or current.visibility, current.project, current.team)
     content_changed = (title != current.title) or (body is not None and body != current.body)
     changed = content_changed or (visibility is not None and visibility != current.visibility)
+    was_draft = current.visibility == ReportVisibility.DRAFT
     current.title = title
     if body is not None:
         current.body = body
@@ -94,6 +109,8 @@ def report_save(*, report: Report, actor: User, base_revision: int, title=None, 
         if content_changed:
             transaction.on_commit(lambda: notify_followers(report=current, actor=actor, event="revision"))
     current.save()
+    if was_draft and current.visibility != ReportVisibility.DRAFT:
+        _published(current)
     return current
 
 

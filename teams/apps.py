@@ -6,4 +6,4 @@ class TeamsConfig(AppConfig):
     verbose_name = "Organizations and teams"
 
     def ready(self):
-        from . import receivers  # noqa: F401  (connects the audit log to accounts' signals)
+        from . import receivers, tasks, transfer, webhooks  # noqa: F401  (the audit log hears accounts' signals; webhook jobs)

@@ -88,6 +88,9 @@ class Team(models.Model):
     avatar_large = models.FileField(upload_to="avatars/teams/", blank=True, max_length=255)
     avatar_small = models.FileField(upload_to="avatars/teams/", blank=True, max_length=255)
     created_at = models.DateTimeField(default=timezone.now)
+    # Which run endings are emailed to the run's creator and the project's watchers.
+    mail_run_finished = models.BooleanField(default=False, help_text="Email when a run finishes (or fails, or is stopped).")
+    mail_run_crashed = models.BooleanField(default=True, help_text="Email when a run crashes (no heartbeat).")
 
     class Meta:
         ordering = ["name"]
@@ -290,3 +293,57 @@ class TeamStorage(models.Model):
     @property
     def secret_set(self):
         return bool(self.secret_encrypted)
+
+
+WEBHOOK_EVENTS = ["alert", "run.finished", "run.crashed", "registry.alias_set", "report.published"]
+
+
+class Webhook(models.Model):
+    """A team's subscription: events POSTed as signed JSON to a URL (teams/webhooks.py)."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(max_length=2000)
+    events = models.JSONField(default=list)
+    # Signs each body (HMAC-SHA256); write-only through the API and pages. Not exported.
+    secret = models.CharField(max_length=200, blank=True)
+    enabled = models.BooleanField(default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return self.url
+
+    @property
+    def is_slack(self):
+        return self.url.startswith("https://hooks.slack.com/")
+
+
+class WebhookDelivery(models.Model):
+    """One event for one webhook, with its attempts; retried with backoff until delivered or given up."""
+
+    PENDING, SENDING, DELIVERED, FAILED = "pending", "sending", "delivered", "failed"
+    STATES = [(PENDING, "Pending"), (SENDING, "Sending"), (DELIVERED, "Delivered"), (FAILED, "Gave up")]
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=32)
+    payload = models.JSONField()
+    state = models.CharField(max_length=10, choices=STATES, default=PENDING)
+    attempts = models.IntegerField(default=0)
+    status_code = models.IntegerField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    # every attempt: [{at, status_code, error}]
+    log = models.JSONField(default=list)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+
+    @property
+    def delivered(self):
+        return self.state == self.DELIVERED

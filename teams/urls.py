@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import site_views, storage_views, views
+from . import site_views, storage_views, views, webhook_views
 
 
 class SlugConverter:
@@ -28,6 +28,11 @@ site_urlpatterns = [
 ]
 
 team_urlpatterns = [
+    path("<ts_slug:team>/settings/webhooks/", webhook_views.settings_webhooks, name="team-settings-webhooks"),
+    path("<ts_slug:team>/settings/webhooks/run-mails/", webhook_views.run_mails, name="team-run-mails"),
+    path("<ts_slug:team>/settings/webhooks/<int:webhook_id>/test/", webhook_views.webhook_test, name="team-webhook-test"),
+    path("<ts_slug:team>/settings/webhooks/<int:webhook_id>/toggle/", webhook_views.webhook_toggle, name="team-webhook-toggle"),
+    path("<ts_slug:team>/settings/webhooks/<int:webhook_id>/delete/", webhook_views.webhook_delete, name="team-webhook-delete"),
     path("<ts_slug:team>/settings/audit/", views.settings_audit, name="team-settings-audit"),
     path("<ts_slug:team>/settings/members/", views.settings_members, name="team-settings-members"),
     path("<ts_slug:team>/settings/members/invite/", views.member_invite, name="team-member-invite"),

@@ -13,6 +13,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from accounts.api import router as accounts_router
 from experiments.api import router as experiments_router
+from experiments.api_alerts import router as alerts_router
 from experiments.api_data import router as run_data_router
 from registry.api import router as artifacts_router
 from registry.api_registry import router as registry_router
@@ -20,6 +21,8 @@ from reports.api import router as reports_router
 from teams.api import router as teams_router
 from teams.api_identity import router as identity_router
 from teams.api_storage import router as storage_router
+from teams.api_webhooks import router as webhooks_router
+from transfer.api import router as exports_router
 
 from accounts.api_auth import KeyOrSession
 from core.errors import Conflict, TooLarge
@@ -54,12 +57,15 @@ api = NinjaAPI(
 api.add_router("", identity_router)
 api.add_router("", accounts_router)
 api.add_router("", teams_router)
+api.add_router("", webhooks_router)
 api.add_router("", experiments_router)
 api.add_router("", run_data_router)
+api.add_router("", alerts_router)
 api.add_router("", reports_router)
 api.add_router("", artifacts_router)
 api.add_router("", registry_router)
 api.add_router("", storage_router)
+api.add_router("", exports_router)
 
 
 @api.exception_handler(AuthenticationError)

@@ -78,13 +78,16 @@ INSTALLED_APPS = [
     "ninja",
     "csp",
     "core",
-    "teamsite",
+    "teamsite",  # before django_tasks_db: its db_worker adds the schedule (teamsite/management/commands/db_worker.py)
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "teams",
     "experiments",
     "reports",
     "registry",
     "profiles",
+    "transfer",
     "mlflow_compat",
 ]
 
@@ -165,6 +168,35 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# --- Background work (the Tasks API, django-tasks backport) -------------------
+
+# The embedded default keeps tasks in the database (`manage.py db_worker` runs them);
+# with REDIS_URL set, RQ serves instead, for several web and worker machines.
+TASKS_BACKEND = env("TASKS_BACKEND", "rq" if REDIS_URL else "database")
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",  # tests: a task runs at once, in the caller
+}
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(f"TASKS_BACKEND is one of {', '.join(_TASK_BACKENDS)}, not {TASKS_BACKEND!r}.")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["default"]}}
+if TASKS_BACKEND == "rq":
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 3600}}
+# How often the worker's schedule runs the periodic jobs (crash detection, retries, cleanup).
+SCHEDULE_SECONDS = float(env("SCHEDULE_SECONDS", "15"))
+# /health/ready: the worker counts as stopped after this long without a beat; more waiting tasks than this is "not ready".
+WORKER_BEAT_STALE_SECONDS = float(env("WORKER_BEAT_STALE_SECONDS", "60"))
+QUEUE_DEPTH_LIMIT = int(env("QUEUE_DEPTH_LIMIT", "1000"))
+# Webhook deliveries: retries start after this many seconds and triple (10 s: 7 attempts span an hour).
+WEBHOOK_RETRY_BASE_SECONDS = float(env("WEBHOOK_RETRY_BASE_SECONDS", "10"))
+WEBHOOK_MAX_ATTEMPTS = int(env("WEBHOOK_MAX_ATTEMPTS", "7"))
+# Single-machine sites and tests may send webhooks to loopback or private addresses.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
+# Finished exports are kept this many days.
+EXPORT_KEEP_DAYS = int(env("EXPORT_KEEP_DAYS", "7"))
+
 # --- Accounts ---------------------------------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"
@@ -206,7 +238,13 @@ ANONYMOUS_USER_NAME = None
 
 # --- Email ------------------------------------------------------------------
 
-EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Every email is written to an outbox row in the sender's transaction and sent by the
+# worker after the commit, with retries (core/mail.py); EMAIL_BACKEND is what the worker sends through.
+EMAIL_DELIVERY_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_BACKEND = "core.mail.OutboxBackend"
+EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "20"))
+EMAIL_RETRY_BASE_SECONDS = float(env("EMAIL_RETRY_BASE_SECONDS", "30"))
+EMAIL_MAX_ATTEMPTS = int(env("EMAIL_MAX_ATTEMPTS", "12"))
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(env("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")

@@ -12,6 +12,7 @@ from profiles.urls import urlpatterns as profiles_urlpatterns
 from registry.urls import urlpatterns as registry_urlpatterns
 from reports.urls import urlpatterns as reports_urlpatterns
 from teams.urls import team_urlpatterns
+from transfer.urls import urlpatterns as transfer_urlpatterns
 
 from . import views
 from .api import api, api_index, api_not_found
@@ -31,6 +32,8 @@ urlpatterns = [
     path("settings/avatar/", account_views.avatar_save, name="settings-avatar"),
     path("settings/api-keys/", account_views.api_key_create, name="settings-api-key-create"),
     path("settings/api-keys/<str:prefix>/revoke/", account_views.api_key_revoke, name="settings-api-key-revoke"),
+    path("settings/notifications/", account_views.notifications_page, name="settings-notifications"),
+    path("settings/notifications/unsubscribe/<str:token>/", account_views.unsubscribe, name="unsubscribe"),
     path("api/v1/", api_index),  # before ninja's root, which only raises 404
     path("api/v1/", api.urls),
     *mlflow_urlpatterns,  # MLflow's own paths (docs/mlflow.md), before the catch-all
@@ -44,6 +47,7 @@ if not settings.AWS_STORAGE_BUCKET_NAME:
     urlpatterns += [re_path(r"^media/(?P<path>avatars/.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
 
 urlpatterns += team_urlpatterns  # last: a team's slug sits at the site root
+urlpatterns += transfer_urlpatterns  # /<team>/settings/export/
 urlpatterns += profiles_urlpatterns  # /<team>/ and /<team>/settings/
 urlpatterns += reports_urlpatterns
 urlpatterns += registry_urlpatterns  # /<team>/registry/ before /<team>/<project>/

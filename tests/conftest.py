@@ -14,6 +14,11 @@ def _fast_and_isolated(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Tasks run at once, in the caller. Mail goes straight to Django's test mailbox
+    # (mail.outbox) unless a test asks for the site's outbox (the `outbox` fixture).
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
+    settings.EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
     cache.clear()  # allauth's rate limits live in the cache
     yield
     cache.clear()
@@ -59,3 +64,10 @@ def file_db(tmp_path):
         shared["NAME"] = saved_name
         saved_connection.settings_dict["NAME"] = saved_name
         connections["default"] = saved_connection
+
+
+@pytest.fixture
+def outbox(settings, mailoutbox):
+    """Mail as on the site: stored in the outbox, delivered (to mailoutbox) by a task after the commit."""
+    settings.EMAIL_BACKEND = "core.mail.OutboxBackend"
+    return mailoutbox

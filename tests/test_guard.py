@@ -246,7 +246,9 @@ def test_a_storage_refusal_is_said_in_a_sentence(logger_world, monkeypatch):
     def refuses(*args, **kwargs):
         raise ClientError({"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "PutObject")
 
-    monkeypatch.setattr("teams.storage.current", lambda team: object())
+    from teams.models import TeamStorage
+
+    TeamStorage.objects.create(team=logger_world.team, kind="s3", bucket="lab-bucket")  # the team's own bucket, which refuses
     monkeypatch.setattr("teams.storage.save_stream", refuses)
     response = Client().post(
         f"{logger_world.runs_url}/r1/files", data={"a.txt": SimpleUploadedFile("a.txt", b"x")},
@@ -255,3 +257,21 @@ def test_a_storage_refusal_is_said_in_a_sentence(logger_world, monkeypatch):
     error = _error(response, 503)
     assert "AccessDenied: Access Denied" in error["message"] and "nothing was stored" in error["message"]
     assert not RunFile.objects.exists()
+
+
+def test_readiness_sees_the_worker_and_the_queue(settings, db):
+    from django.utils import timezone
+
+    from core import health
+    from core.models import WorkerBeat
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    checks = Client().get("/health/ready").json()["checks"]
+    assert checks["worker"]["ok"] is False and "no worker schedule" in checks["worker"]["detail"]
+    health.beat()  # what the worker's schedule does every 10 s
+    ready = Client().get("/health/ready")
+    assert ready.status_code == 200, ready.json()
+    assert ready.json()["checks"]["queue"] == {"ok": True, "detail": "0 task(s) waiting"}
+    WorkerBeat.objects.update(at=timezone.now() - timezone.timedelta(minutes=5))
+    stale = Client().get("/health/ready")
+    assert stale.status_code == 503 and "looks stopped" in stale.json()["checks"]["worker"]["detail"]

@@ -1,7 +1,8 @@
 """Apps depend only downward (STYLE.md, habit 11; issue 10).
 
 core <- accounts <- teams (roles, policy) <- experiments <- reports, registry
-<- profiles (the team profile, composed above them) <- teamsite (settings,
+<- profiles (the team profile, composed above them) <- transfer (export and
+import of a whole team, composing every app's part) <- teamsite (settings,
 URLs, the API, the demo). Every import in every module of an app is read with
 ast, function-local imports included, and an edge that points up, or sideways
 between two apps of the same layer, fails this test.
@@ -22,7 +23,8 @@ LAYERS = {
     "registry": 4,
     "profiles": 5,
     "mlflow_compat": 5,
-    "teamsite": 6,
+    "transfer": 6,
+    "teamsite": 7,
 }
 
 

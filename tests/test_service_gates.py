@@ -12,9 +12,9 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts import services as accounts
-from accounts.models import ApiKey
+from accounts.models import ApiKey, NotificationSettings
 from experiments import services as experiments
-from experiments.models import Project, Run
+from experiments.models import AlertRule, Project, ProjectWatch, Run
 from profiles import services as profiles
 from profiles.models import ShowcaseItem
 from registry import services as registry
@@ -22,9 +22,11 @@ from registry.models import ArtifactAlias, ArtifactUse, ArtifactVersion, Blob, M
 from reports import services as reports
 from reports.models import Comment, Report
 from teams import policy, services
-from teams.models import AuditEvent, CustomRole, Invitation, Membership, ServiceAccount, Team, TeamStorage
+from teams.models import AuditEvent, CustomRole, Invitation, Membership, ServiceAccount, Team, TeamStorage, Webhook, WebhookDelivery
 from teams.policy import SYSTEM
 from tests import factories
+from transfer import services as transfer
+from transfer.models import Export
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +66,9 @@ def w(db):
     registry.model_alias_set(actor=SYSTEM, model=model, alias="production", link=link)
     registry.model_alias_set(actor=SYSTEM, model=model, alias="staging", link=link)
     registry.alias_set(actor=people["member"], artifact=art.artifact, alias="best", version=art)
-    return SimpleNamespace(
+    rule = experiments.alert_rule_create(actor=people["admin"], project=project, name="high", metric="loss", kind="threshold", op=">", value=1.0)
+    hook = services.webhook_create(actor=people["admin"], team=team, url="https://93.184.215.14/hook", events=["alert"])
+    return SimpleNamespace(rule=rule, hook=hook,
         people=people, org=org, team=team, project=project, restricted=restricted, other_project=other_project, run=run,
         report=report, comment=comment, role=role, invitation=invitation, bot=bot, item=item, key=key, membership=membership,
         art=art, hidden=hidden, upload=upload, model=model, link=link,
@@ -105,6 +109,13 @@ def snapshot():
         "model_aliases": list(ModelAlias.objects.values_list("alias", "model_version_id").order_by("id")),
         "protected": list(RegistrySettings.objects.values_list("protected_aliases").order_by("id")),
         "storage": list(TeamStorage.objects.values_list("kind", "bucket", "active").order_by("id")),
+        "rules": list(AlertRule.objects.values_list("name", "enabled", "value").order_by("id")),
+        "watches": list(ProjectWatch.objects.values_list("project_id", "user_id").order_by("id")),
+        "webhooks": list(Webhook.objects.values_list("url", "events", "enabled", "secret").order_by("id")),
+        "deliveries": WebhookDelivery.objects.count(),
+        "team_mails": list(Team.objects.values_list("mail_run_finished", "mail_run_crashed").order_by("id")),
+        "exports": Export.objects.count(),
+        "notifications": list(NotificationSettings.objects.values_list("user_id", "alerts", "comments", "runs").order_by("id")),
     }
 
 
@@ -201,6 +212,18 @@ GATES = [
     ("protected_aliases_set", "admin", lambda w, a: registry.protected_aliases_set(actor=a, team=w.team, aliases=[]), policy.Denied),
     ("storage_update", "member", lambda w, a: services.storage_update(actor=a, team=w.team, kind="local"), policy.Denied),
     ("storage_test", "member", lambda w, a: services.storage_test(actor=a, team=w.team), policy.Denied),
+    ("alert_rule_create", "viewer", lambda w, a: experiments.alert_rule_create(actor=a, project=w.project, name="x", metric="m", kind="threshold", op=">", value=1.0), policy.Denied),
+    ("alert_rule_update", "viewer", lambda w, a: experiments.alert_rule_update(actor=a, rule=w.rule, enabled=False), policy.Denied),
+    ("alert_rule_delete", "viewer", lambda w, a: experiments.alert_rule_delete(actor=a, rule=w.rule), policy.Denied),
+    ("watch_set", "outsider", lambda w, a: experiments.watch_set(actor=a, project=w.project, on=True), policy.NotVisible),
+    ("webhook_create", "member", lambda w, a: services.webhook_create(actor=a, team=w.team, url="https://93.184.215.14/x", events=["alert"]), policy.Denied),
+    ("webhook_update", "member", lambda w, a: services.webhook_update(actor=a, webhook=w.hook, enabled=False), policy.Denied),
+    ("webhook_delete", "member", lambda w, a: services.webhook_delete(actor=a, webhook=w.hook), policy.Denied),
+    ("webhook_test", "member", lambda w, a: services.webhook_test(actor=a, webhook=w.hook), policy.Denied),
+    ("team_run_mails_set", "member", lambda w, a: services.team_run_mails_set(actor=a, team=w.team, finished=True, crashed=False), policy.Denied),
+    ("export_create", "member", lambda w, a: transfer.export_create(actor=a, team=w.team), policy.Denied),
+    ("export_for", "member", lambda w, a: transfer.export_for(actor=a, team=w.team, export_id=1), policy.Denied),
+    ("notification_settings_save", "anonymous", lambda w, a: accounts.notification_settings_save(actor=a, alerts=False), PermissionDenied),
     ("api_keys_revoke", "admin", lambda w, a: accounts.api_keys_revoke(actor=a, keys=ApiKey.objects.filter(pk=w.key.pk)), PermissionDenied),
 ]
 

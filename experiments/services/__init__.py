@@ -1,8 +1,8 @@
 """Writes for projects and runs. Every service takes the actor and asks the policy itself."""
 
+from .alerts import alert_create, alert_rule_create, alert_rule_delete, alert_rule_update, watch_set
 from .ingest import (
     MAX_POINTS_PER_REQUEST,
-    alert_create,
     clean_file_path,
     files_save,
     history_append,
@@ -40,6 +40,10 @@ __all__ = [
     "MAX_POINTS_PER_REQUEST",
     "access_list_set",
     "alert_create",
+    "alert_rule_create",
+    "alert_rule_delete",
+    "alert_rule_update",
+    "watch_set",
     "clean_file_path",
     "clean_panels",
     "crash_after",

@@ -1,15 +1,11 @@
-"""Ingestion: metric history and system metrics (the hot path), console logs, files and alerts."""
+"""Ingestion: metric history and system metrics (the hot path), console logs and files."""
 
 from __future__ import annotations
 
 import math
 import posixpath
 from array import array
-from datetime import timedelta
-
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -19,8 +15,8 @@ from core.uploads import sha256_of
 from teams import policy
 from teams import storage as team_storage
 
-from .. import history
-from ..models import HistoryBatch, LogLine, MetricChunk, MetricSeries, Run, RunAlert, RunFile, RunState, SeriesKind, run_file_path
+from .. import events, history
+from ..models import HistoryBatch, LogLine, MetricChunk, MetricSeries, Run, RunFile, RunState, SeriesKind, run_file_path
 from .runs import FINAL_STATES
 from .storage import delete_stored
 
@@ -196,6 +192,8 @@ def history_append(
                 value = flat[-1]
                 new_summary[key] = value if math.isfinite(value) else None
     store.touch_run(run.pk, revive=state == RunState.CRASHED, summary=new_summary)
+    if kind == SeriesKind.HISTORY:
+        events.rules_for_batch(run, by_key)  # checked by the worker after the commit, not in this request
     return points
 
 
@@ -291,7 +289,7 @@ class _HistoryStore:
             cursor.execute(f"UPDATE {self.run_table} SET {', '.join(sets)} WHERE id = %s", [*params, run_pk])
 
 
-# --- Logs, files, alerts ------------------------------------------------------------------
+# --- Logs and files ------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -363,32 +361,3 @@ def _file_save(run: Run, path: str, upload) -> RunFile:
     if old_file:
         transaction.on_commit(lambda: delete_stored([old_file]))
     return record
-
-
-@transaction.atomic
-def alert_create(*, actor, run: Run, title: str, text: str, level: str, wait_duration: float = 300) -> tuple[RunAlert, bool]:
-    """Record an alert and email the run's creator; a repeat of the same title inside
-    wait_duration seconds is recorded but not sent again. Returns (alert, sent)."""
-    policy.require(actor, "run:log", run)
-    errors = {}
-    title, text = (title or "").strip(), (text or "").strip()
-    if not title or len(title) > 200:
-        errors["title"] = ["An alert needs a title of at most 200 characters."]
-    if len(text) > 5000:
-        errors["text"] = ["Alert texts may be at most 5,000 characters."]
-    if level not in dict(RunAlert.LEVELS):
-        errors["level"] = ["level is info, warn or error."]
-    if not isinstance(wait_duration, (int, float)) or isinstance(wait_duration, bool) or wait_duration < 0:
-        errors["wait_duration"] = ["wait_duration is a number of seconds."]
-    if errors:
-        raise ValidationError(errors)
-    since = timezone.now() - timedelta(seconds=wait_duration)
-    recently_sent = RunAlert.objects.filter(run=run, title=title, sent=True, created_at__gte=since).exists()
-    sent = not recently_sent
-    alert = RunAlert.objects.create(run=run, title=title, text=text, level=level, sent=sent)
-    recipient = run.created_by.email if run.created_by and run.created_by.email else None
-    if sent and recipient:
-        subject = f"[{run.project}] {level.upper()}: {title}"
-        body = f"{text}\n\nRun {run.name} ({run.run_id}) in {run.project}."
-        transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient]))
-    return alert, sent

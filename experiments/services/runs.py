@@ -151,6 +151,7 @@ def run_update(*, actor, run: Run, **changes) -> Run:
     if errors:
         raise ValidationError(errors)
     run = Run.objects.select_for_update().get(pk=run.pk)
+    ended = changes.get("state") in FINAL_STATES and run.state not in FINAL_STATES
     for field, value in changes.items():
         if field in ("config", "summary"):
             # null removes a key; NaN or infinity is kept, as null (JSON has neither)
@@ -172,6 +173,10 @@ def run_update(*, actor, run: Run, **changes) -> Run:
             raise ValueError(field)
     run.full_clean(exclude=["project", "created_by", "logged_by"], validate_constraints=False)
     run.save()
+    if ended:  # run.finished: webhooks and mails, from the worker
+        from ..tasks import run_ended
+
+        transaction.on_commit(lambda: run_ended.enqueue(run.pk))
     return run
 
 
@@ -221,9 +226,11 @@ def run_move(*, actor, run: Run, target: Project) -> Run:
 
 
 def runs_mark_crashed() -> int:
-    """Store `crashed` for running runs whose client went silent. A background job's work, never a page view's."""
-    stale = Run.objects.filter(state=RunState.RUNNING, heartbeat_at__lt=timezone.now() - crash_after())
-    return stale.update(state=RunState.CRASHED)
+    """Store `crashed` for running runs whose client went silent, firing run.crashed for each.
+    The worker's schedule runs it (experiments/events.py), never a page view."""
+    from ..events import detect_crashes
+
+    return detect_crashes()
 
 
 def finite(value):

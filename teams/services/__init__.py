@@ -27,10 +27,16 @@ from .organizations import (
 from .service_accounts import NewServiceAccount, service_account_create, service_account_revoke
 from .site import site_settings_update, user_create
 from .storage import storage_test, storage_update
+from .webhooks import team_run_mails_set, webhook_create, webhook_delete, webhook_test, webhook_update
 
 __all__ = [
     "storage_test",
     "storage_update",
+    "team_run_mails_set",
+    "webhook_create",
+    "webhook_delete",
+    "webhook_test",
+    "webhook_update",
     "INVITATION_LIFETIME",
     "InvitationProblem",
     "NewInvitation",

@@ -15,6 +15,11 @@ ROWS_ONE_STEP = {"rows": [{"step": 10, "values": {"loss": 0.1}}]}
 
 def extend(w):
     w.archive = experiments.project_create(actor=w.users["admin"], team=w.team, name="archive")
+    rule = experiments.alert_rule_create(actor=w.users["admin"], project=w.project, name="loss high", metric="loss", kind="threshold", op=">", value=1.0)
+    w.names["rule_id"] = rule.pk
+
+
+RULE = {"name": "val high", "metric": "val_loss", "kind": "threshold", "op": ">", "value": 0.5}
 
 
 from tests.url_matrix.table import api, page  # noqa: E402
@@ -64,4 +69,19 @@ ROUTES = [
     api("files_list", "GET", "401 404 200 200 200 200"),
     api("file_download", "GET", "401 404 200 200 200 200"),
     api("alert_create", "POST", "401 404 403 201 403 403", body={"title": "Loss spiked", "text": "Look", "level": "warn"}),
+    # alerts, alert rules (run:edit_workspace), watching (run:view), the team's feed (team:view)
+    api("alert_list", "GET", "401 404 200 200 200 200"),
+    api("rule_list", "GET", "401 404 200 200 200 200"),
+    api("rule_create", "POST", "401 404 403 201 201 403", body=RULE),
+    api("rule_update", "PATCH", "401 404 403 200 200 403", body={"enabled": False}),
+    api("rule_delete", "DELETE", "401 404 403 204 204 403"),
+    api("watch_put", "PUT", "401 404 200 200 200 200"),
+    api("watch_delete", "DELETE", "401 404 200 200 200 200"),
+    api("team_alert_list", "GET", "401 403 200 200 200 200"),
+    page("team-alerts", "GET", "in 403 200 200 200 in"),
+    page("project-alerts", "GET", "in 404 200 200 200 in"),
+    page("project-alerts", "POST", "in 404 403 302 302 in", body=RULE, case="add a rule"),
+    page("project-alert-rule-toggle", "POST", "in 404 403 302 302 in"),
+    page("project-alert-rule-delete", "POST", "in 404 403 302 302 in"),
+    page("project-watch", "POST", "in 404 302 302 302 in", body={"on": "1"}),
 ]

@@ -15,6 +15,11 @@ ROUTES = [
     page("settings-avatar", "POST", "in 302 302 302 302 in", body={"remove": "1"}),
     page("settings-api-key-create", "POST", "in 200 200 200 200 in", body={"name": "laptop"}),
     page("settings-api-key-revoke", "POST", "in 302 302 302 302 in"),
+    page("settings-notifications", "GET", "in 200 200 200 200 in"),
+    page("settings-notifications", "POST", "in 302 302 302 302 in", body={"alerts": "1"}, case="save"),
+    # the link in notification mails works without signing in: the signed token is the permission
+    page("unsubscribe", "GET", "200 200 200 200 200 200", kwargs={"token": lambda w, actor: _unsubscribe(w)}),
+    page("unsubscribe", "POST", "200 200 200 200 200 200", kwargs={"token": lambda w, actor: _unsubscribe(w)}, case="confirm"),
     # invitations: the world's invitation is addressed to the outsider
     page("team-new", "GET", "in 403 403 403 403 in"),
     # "Invite": admins go to their team's invite form; people who can invite nowhere are told so
@@ -44,3 +49,9 @@ ROUTES = [
     # the outsider is the invitee; everyone else in the world is in the team already (409)
     api("invitation_accept", "POST", "401 200 409 409 409 409"),
 ]
+
+
+def _unsubscribe(w):
+    from accounts.notifications import unsubscribe_token
+
+    return unsubscribe_token(w.users["member"], "alerts")

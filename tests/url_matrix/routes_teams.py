@@ -4,7 +4,14 @@ The team itself is public (its profile), so an outsider who lacks a scope gets 4
 not 404. Statuses in the order: anonymous outsider viewer member admin service.
 """
 
+from teams import services
 from tests.url_matrix.table import api, page
+
+HOOK = {"url": "https://93.184.215.14/hook", "events": ["alert"]}  # a public address: no DNS, no SSRF refusal
+
+
+def extend(w):
+    w.names["webhook_id"] = services.webhook_create(actor=w.users["admin"], team=w.team, **HOOK).pk
 
 
 def _boss(w, actor):
@@ -41,4 +48,17 @@ ROUTES = [
     page("team-settings-service-accounts", "POST", "in 403 403 403 200 in", body={"name": "evaluator"}, case="create"),
     page("team-service-account-revoke", "POST", "in 403 403 403 302 in", kwargs={"username": _bot}),
     page("team-settings-audit", "GET", "in 403 403 403 200 in"),
+    # webhooks and the team's run mails (team:manage)
+    api("webhook_list", "GET", "401 403 403 403 200 403"),
+    api("webhook_create", "POST", "401 403 403 403 201 403", body=HOOK),
+    api("webhook_update", "PATCH", "401 403 403 403 200 403", body={"enabled": False}),
+    api("webhook_delete", "DELETE", "401 403 403 403 204 403"),
+    api("delivery_list", "GET", "401 403 403 403 200 403"),
+    api("webhook_test", "POST", "401 403 403 403 202 403"),
+    page("team-settings-webhooks", "GET", "in 403 403 403 200 in"),
+    page("team-settings-webhooks", "POST", "in 403 403 403 302 in", body=HOOK, case="add"),
+    page("team-webhook-test", "POST", "in 403 403 403 302 in"),
+    page("team-webhook-toggle", "POST", "in 403 403 403 302 in"),
+    page("team-webhook-delete", "POST", "in 403 403 403 302 in"),
+    page("team-run-mails", "POST", "in 403 403 403 302 in", body={"crashed": "1"}),
 ]

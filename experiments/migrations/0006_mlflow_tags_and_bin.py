@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('experiments', '0004_runfile_storage'),
+        ('experiments', '0005_merge_20261203_0652'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
