@@ -116,6 +116,7 @@ def run_out(request, run):
         "config": run.config,
         "summary": run.summary,
         "tags": run.tags,
+        "mlflow_tags": run.mlflow_tags,
         "notes": run.notes,
         "group": run.group,
         "job_type": run.job_type,

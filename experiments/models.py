@@ -31,6 +31,14 @@ class Visibility(models.TextChoices):
     OPEN = "open", "Open"
 
 
+class LiveProjects(models.Manager):
+    """Projects not in the bin: a project deleted through the MLflow API stays restorable
+    (experiments/restore) but is gone for every page, list and API of teamsite."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
 class Project(models.Model):
     policy_kind = "project"  # judged by teams.policy: team role, visibility, creator and access-list grants
 
@@ -40,9 +48,15 @@ class Project(models.Model):
     visibility = models.CharField(max_length=16, choices=Visibility.choices, default=Visibility.TEAM)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    # Set by experiments/delete on the MLflow paths; the project is hidden until restored.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = LiveProjects()
+    everything = models.Manager()  # the bin included (the MLflow paths)
 
     class Meta:
         ordering = ["name"]
+        base_manager_name = "everything"
         constraints = [models.UniqueConstraint("team", Lower("name"), name="project_name_ci_unique")]
         permissions = [
             ("manage_project", "Manage this project (its creator)"),
@@ -65,6 +79,17 @@ class RunState(models.TextChoices):
     FAILED = "failed", "Failed"
     CRASHED = "crashed", "Crashed"
     STOPPED = "stopped", "Stopped"
+
+
+class LiveRuns(models.Manager):
+    """Runs not in the bin, in projects not in the bin: what teamsite shows everywhere.
+
+    A run deleted through the MLflow API (runs/delete) is kept, with its data, until
+    runs/restore brings it back; only the MLflow paths see it (`Run.everything`).
+    """
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True, project__deleted_at__isnull=True)
 
 
 class Run(models.Model):
@@ -91,11 +116,23 @@ class Run(models.Model):
     heartbeat_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     stop_requested = models.BooleanField(default=False)
+    # MLflow's key/value tags (mlflow.* system tags kept as sent), beside teamsite's `tags` list.
+    mlflow_tags = models.JSONField(default=dict, blank=True)
+    # Set by runs/delete on the MLflow paths (MLflow's "deleted" lifecycle stage); see LiveRuns.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = LiveRuns()
+    everything = models.Manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        base_manager_name = "everything"
         constraints = [models.UniqueConstraint(fields=["project", "run_id"], name="run_id_unique_in_project")]
-        indexes = [models.Index(fields=["project", "-created_at"]), models.Index(fields=["state", "heartbeat_at"])]
+        indexes = [
+            models.Index(fields=["project", "-created_at"]),
+            models.Index(fields=["state", "heartbeat_at"]),
+            models.Index(fields=["run_id"], name="run_by_id_alone"),  # MLflow names a run by its id only
+        ]
         permissions = [("own_run", "Created this run")]
 
     def __str__(self):

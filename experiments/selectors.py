@@ -78,11 +78,15 @@ def run_for_logging(team_slug, project_name, run_id) -> Run | None:
     if not teams:
         return None
     projects = list(
-        Project.objects.raw(f"SELECT * FROM {Project._meta.db_table} WHERE team_id = %s AND name = %s", [teams[0].pk, project_name])
+        Project.objects.raw(
+            f"SELECT * FROM {Project._meta.db_table} WHERE team_id = %s AND name = %s AND deleted_at IS NULL", [teams[0].pk, project_name]
+        )
     )
     if not projects:
         return None
-    runs = list(Run.objects.raw(f"SELECT * FROM {Run._meta.db_table} WHERE project_id = %s AND run_id = %s", [projects[0].pk, run_id]))
+    runs = list(Run.objects.raw(
+            f"SELECT * FROM {Run._meta.db_table} WHERE project_id = %s AND run_id = %s AND deleted_at IS NULL", [projects[0].pk, run_id]
+        ))
     if not runs:
         return None
     projects[0].team = teams[0]

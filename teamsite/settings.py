@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "registry",
     "profiles",
     "transfer",
+    "mlflow_compat",
 ]
 
 MIDDLEWARE = [

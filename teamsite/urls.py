@@ -7,6 +7,7 @@ from django.views.static import serve
 from accounts import views as account_views
 from teams.urls import site_urlpatterns as team_site_urls
 from experiments.urls import urlpatterns as experiments_urlpatterns
+from mlflow_compat.urls import urlpatterns as mlflow_urlpatterns
 from profiles.urls import urlpatterns as profiles_urlpatterns
 from registry.urls import urlpatterns as registry_urlpatterns
 from reports.urls import urlpatterns as reports_urlpatterns
@@ -35,6 +36,7 @@ urlpatterns = [
     path("settings/notifications/unsubscribe/<str:token>/", account_views.unsubscribe, name="unsubscribe"),
     path("api/v1/", api_index),  # before ninja's root, which only raises 404
     path("api/v1/", api.urls),
+    *mlflow_urlpatterns,  # MLflow's own paths (docs/mlflow.md), before the catch-all
     re_path(r"^api/", api_not_found),
     *team_site_urls,
 ]

@@ -22,6 +22,7 @@ LAYERS = {
     "reports": 4,
     "registry": 4,
     "profiles": 5,
+    "mlflow_compat": 5,
     "transfer": 6,
     "teamsite": 7,
 }

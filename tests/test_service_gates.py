@@ -89,9 +89,9 @@ def snapshot():
         "invitations": list(Invitation.objects.values_list("email", "revoked_at", "accepted_at").order_by("id")),
         "roles": list(CustomRole.objects.values_list("name").order_by("id")),
         "accounts": list(ServiceAccount.objects.values_list("name", "revoked_at").order_by("id")),
-        "projects": list(Project.objects.values_list("name", "visibility", "description").order_by("id")),
+        "projects": list(Project.everything.values_list("name", "visibility", "description", "deleted_at").order_by("id")),
         "workspaces": list(Workspace.objects.values_list("project_id", "owner_id", "name", "panels", "hidden", "table").order_by("id")),
-        "runs": list(Run.objects.values_list("project_id", "run_id", "state", "name", "notes", "tags", "config", "summary", "stop_requested", "heartbeat_at").order_by("id")),
+        "runs": list(Run.everything.values_list("project_id", "run_id", "state", "name", "notes", "tags", "config", "summary", "stop_requested", "heartbeat_at", "mlflow_tags", "deleted_at").order_by("id")),
         "series": list(Run.objects.values_list("series__key", "series__count").order_by("id", "series__key")),
         "logs": list(Run.objects.values_list("log_lines__text").order_by("id")),
         "files": list(Run.objects.values_list("files__path").order_by("id")),
@@ -162,6 +162,12 @@ GATES = [
     ("run_delete", "other", lambda w, a: experiments.run_delete(actor=a, run=w.run), policy.Denied),
     ("run_move: run:move", "other", lambda w, a: experiments.run_move(actor=a, run=w.run, target=w.other_project), policy.Denied),
     ("run_move: run:log in the target", "member", lambda w, a: experiments.run_move(actor=a, run=w.run, target=w.restricted), policy.NotVisible),
+    ("run_trash", "other", lambda w, a: experiments.run_trash(actor=a, run=w.run), policy.Denied),
+    ("run_restore", "other", lambda w, a: experiments.run_restore(actor=a, run=w.run), policy.Denied),
+    ("project_trash", "member", lambda w, a: experiments.project_trash(actor=a, project=w.project), policy.Denied),
+    ("project_restore", "member", lambda w, a: experiments.project_restore(actor=a, project=w.other_project), policy.Denied),
+    ("run_params_tags_log", "other", lambda w, a: experiments.run_params_tags_log(actor=a, run=w.run, params={"lr": "1"}, tags={"t": "v"}), policy.Denied),
+    ("run_params_tags_log: outsider", "outsider", lambda w, a: experiments.run_params_tags_log(actor=a, run=w.run, tags={"t": "v"}), policy.NotVisible),
     ("history_append", "other", lambda w, a: experiments.history_append(actor=a, run=w.run, rows=[{"step": 0, "values": {"x": 1.0}}]), policy.Denied),
     ("logs_append", "other", lambda w, a: experiments.logs_append(actor=a, run=w.run, lines=["x"]), policy.Denied),
     ("files_save", "other", lambda w, a: experiments.files_save(actor=a, run=w.run, files={"f.txt": SimpleUploadedFile("f.txt", b"x")}), policy.Denied),
@@ -201,6 +207,7 @@ GATES = [
     ("upload_commit", "viewer", lambda w, a: registry.upload_commit(actor=a, upload=w.upload, type="dataset"), policy.Denied),
     ("model_create", "viewer", lambda w, a: registry.model_create(actor=a, team=w.team, name="new"), policy.Denied),
     ("model_update", "viewer", lambda w, a: registry.model_update(actor=a, model=w.model, description="x"), policy.Denied),
+    ("model_rename", "viewer", lambda w, a: registry.model_rename(actor=a, model=w.model, name="renamed"), policy.Denied),
     ("model_delete: registry:manage_admins", "member", lambda w, a: registry.model_delete(actor=a, model=w.model), policy.Denied),
     ("model_delete: protected alias", "admin", lambda w, a: registry.model_delete(actor=a, model=w.model), policy.Denied),
     ("model_link: registry:add_model", "viewer", lambda w, a: registry.model_link(actor=a, model=w.model, version=w.art), policy.Denied),
@@ -228,6 +235,18 @@ GATES = [
     ("notification_settings_save", "anonymous", lambda w, a: accounts.notification_settings_save(actor=a, alerts=False), PermissionDenied),
     ("api_keys_revoke", "admin", lambda w, a: accounts.api_keys_revoke(actor=a, keys=ApiKey.objects.filter(pk=w.key.pk)), PermissionDenied),
 ]
+
+
+def _trashed(w):
+    """The world's run in the bin, put there before the snapshot by its creator."""
+    return experiments.run_trash(actor=w.people["member"], run=w.run)
+
+
+def _trashed_project(w):
+    return experiments.project_trash(actor=w.people["admin"], project=w.other_project)
+
+
+PREPARE = {"run_restore": _trashed, "project_restore": _trashed_project}  # done before the snapshot
 
 
 def _actor(w, who):
@@ -259,6 +278,8 @@ def _actor(w, who):
 @pytest.mark.parametrize("name, who, call, refusal", GATES, ids=[row[0] for row in GATES])
 def test_the_service_refuses_and_changes_nothing(w, name, who, call, refusal):
     actor = _actor(w, who)
+    if name in PREPARE:
+        PREPARE[name](w)
     before = snapshot()
     with pytest.raises(refusal):
         call(w, actor)

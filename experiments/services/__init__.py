@@ -10,6 +10,8 @@ from .ingest import (
     parse_columns,
     parse_rows,
 )
+from .bin import project_restore, project_trash, run_restore, run_trash
+from .keyvalues import run_params_tags_log
 from .projects import access_list_set, project_create, project_delete, project_update, projects_keep_inside
 from .runs import (
     FINAL_STATES,
@@ -29,6 +31,11 @@ from .runs import (
 from .workspace import clean_panels, clean_table, panel_edit, project_panels_save, view_delete, view_save, view_update
 
 __all__ = [
+    "run_params_tags_log",
+    "run_trash",
+    "run_restore",
+    "project_trash",
+    "project_restore",
     "FINAL_STATES",
     "MAX_POINTS_PER_REQUEST",
     "access_list_set",

@@ -84,7 +84,7 @@ def run_create(
         errors["tags"] = ["tags is a list of short strings."]
     if errors:
         raise ValidationError(errors)
-    if Run.objects.filter(project=project, run_id=run_id).exists():
+    if Run.everything.filter(project=project, run_id=run_id).exists():
         raise Conflict(f"{project} already has a run with the id {run_id}.")
     now = timezone.now()
     run = Run(
@@ -107,7 +107,7 @@ def run_create(
         with transaction.atomic():
             run.save()
     except IntegrityError:
-        if Run.objects.filter(project=project, run_id=run_id).exists():
+        if Run.everything.filter(project=project, run_id=run_id).exists():
             raise Conflict(f"{project} already has a run with the id {run_id}.") from None
         raise
     policy.grant_owner(creator, run)
@@ -166,6 +166,9 @@ def run_update(*, actor, run: Run, **changes) -> Run:
             run.tags = sorted(set(value))
         elif field in ("name", "notes"):
             setattr(run, field, (value or "").strip() if field == "name" else value or "")
+            mirrored = "mlflow.runName" if field == "name" else "mlflow.note.content"
+            if mirrored in run.mlflow_tags:  # MLflow's tag follows the run (experiments/services/keyvalues.py)
+                run.mlflow_tags = {**run.mlflow_tags, mirrored: getattr(run, field)}
         else:
             raise ValueError(field)
     run.full_clean(exclude=["project", "created_by", "logged_by"], validate_constraints=False)
@@ -215,7 +218,7 @@ def run_move(*, actor, run: Run, target: Project) -> Run:
         raise Conflict("Runs cannot be moved out of a restricted project.")
     if target.pk == run.project_id:
         return run
-    if Run.objects.filter(project=target, run_id=run.run_id).exists():
+    if Run.everything.filter(project=target, run_id=run.run_id).exists():
         raise Conflict(f"{target} already has a run with the id {run.run_id}.")
     run.project = target
     run.save(update_fields=["project"])

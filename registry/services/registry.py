@@ -56,6 +56,20 @@ def model_update(*, actor, model: RegisteredModel, description: str) -> Register
 
 
 @transaction.atomic
+def model_rename(*, actor, model: RegisteredModel, name: str) -> RegisteredModel:
+    """A new name for a registered model (MLflow's registered-models/rename); its versions and aliases stay."""
+    policy.require(actor, "registry:add_model", model.team)
+    clean_slug(name, "name")
+    if name == model.name:
+        return model
+    if RegisteredModel.objects.filter(team=model.team, name=name).exists():
+        raise Conflict(f"The registry already has a model named {name}.", exists=True)
+    model.name = name
+    model.save(update_fields=["name"])
+    return model
+
+
+@transaction.atomic
 def model_delete(*, actor, model: RegisteredModel):
     policy.require(actor, "registry:manage_admins", model.team)
     if model.aliases.filter(alias__in=protected_aliases(model.team)).exists():

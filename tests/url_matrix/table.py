@@ -21,11 +21,11 @@ class Route:
     name: str  # the URL pattern's name, "api:..." for the JSON API
     method: str
     expect: str  # six statuses in ACTORS order; "in" is a redirect to sign in
-    kind: str = "page"  # "page" or "api"
+    kind: str = "page"  # "page", "api" or "mlflow" (keys like the API, MLflow's error shape)
     kwargs: dict = field(default_factory=dict)  # values or callables (world, actor) -> value
     body: Any = None  # dict, or callable (world, actor) -> dict
     files: Callable | None = None  # callable (world) -> {field: SimpleUploadedFile}: a multipart body
-    query: str = ""
+    query: Any = ""  # a string, or callable (world, actor) -> str
     case: str = ""  # tells two rows of the same route apart
 
     @property
@@ -46,3 +46,7 @@ def api(name, method, expect, **kw):
 
 def page(name, method, expect, **kw):
     return Route(name=name, method=method, expect=expect, kind="page", **kw)
+
+
+def mlflow(name, method, expect, **kw):
+    return Route(name=name, method=method, expect=expect, kind="mlflow", **kw)
