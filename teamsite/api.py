@@ -14,6 +14,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 from accounts.api import router as accounts_router
 from experiments.api import router as experiments_router
 from experiments.api_data import router as run_data_router
+from experiments.api_media import router as media_router
+from experiments.api_sweeps import router as sweeps_router
 from reports.api import router as reports_router
 from teams.api import router as teams_router
 from teams.api_identity import router as identity_router
@@ -53,6 +55,8 @@ api.add_router("", accounts_router)
 api.add_router("", teams_router)
 api.add_router("", experiments_router)
 api.add_router("", run_data_router)
+api.add_router("", media_router)
+api.add_router("", sweeps_router)
 api.add_router("", reports_router)
 
 

@@ -26,10 +26,13 @@ from .runs import (
     run_update,
     runs_mark_crashed,
 )
+from .media import MAX_MEGAPIXELS, media_save
+from .sweeps import run_value, sweep_check_early_stop, sweep_control, sweep_create, sweep_delete, sweep_next
 from .workspace import clean_panels, panel_edit, project_panels_save
 
 __all__ = [
     "FINAL_STATES",
+    "MAX_MEGAPIXELS",
     "MAX_POINTS_PER_REQUEST",
     "access_list_set",
     "alert_create",
@@ -40,6 +43,7 @@ __all__ = [
     "finite",
     "history_append",
     "logs_append",
+    "media_save",
     "new_run_id",
     "panel_edit",
     "parse_columns",
@@ -58,4 +62,10 @@ __all__ = [
     "run_stop",
     "run_update",
     "runs_mark_crashed",
+    "run_value",
+    "sweep_check_early_stop",
+    "sweep_control",
+    "sweep_create",
+    "sweep_delete",
+    "sweep_next",
 ]
