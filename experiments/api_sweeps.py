@@ -12,6 +12,7 @@ from teams import policy
 
 from . import services, sweep_selectors
 from .api import P, _project, run_out
+from .api_data import _json_body
 from .models import Sweep
 
 router = Router(tags=["sweeps"])
@@ -20,10 +21,6 @@ router = Router(tags=["sweeps"])
 class SweepIn(Schema):
     name: str | None = Field(default=None, max_length=500)
     config: dict | str
-
-
-class NextIn(Schema):
-    agent: str | None = Field(default=None, max_length=255)
 
 
 class SweepPatch(Schema):
@@ -88,9 +85,12 @@ def sweep_detail(request, team: str, project: str, sweep_id: str):
 
 
 @router.post(P + "/sweeps/{sweep_id}/next", response={200: dict, 204: None}, summary="The next run of the sweep, for an agent")
-def sweep_next(request, team: str, project: str, sweep_id: str, payload: NextIn = None):
+def sweep_next(request, team: str, project: str, sweep_id: str):
     sweep = _sweep(request, team, project, sweep_id)
-    run = services.sweep_next(actor=request.auth, sweep=sweep, agent=(payload.agent if payload else None) or "")
+    sent_json = request.content_type == "application/json" and request.body
+    body = _json_body(request) if sent_json else {}  # the body is optional: an agent may send nothing
+    agent = body.get("agent") if isinstance(body.get("agent"), str) else ""
+    run = services.sweep_next(actor=request.auth, sweep=sweep, agent=agent[:255])
     if run is None:
         return Status(204, None)
     body = run_out(request, run)

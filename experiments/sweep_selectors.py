@@ -124,3 +124,34 @@ def heat_strip(items, rows: int = 32) -> dict:
         top = max(bands) or 1.0
         columns.append({"step": item.step, "shades": [round(v / top, 3) for v in reversed(bands)]})
     return {"columns": columns, "low": low, "high": high}
+
+
+METADATA_FILE = "teamsite-metadata.json"  # what the client captured to reproduce the run (clients/python capture.py)
+
+
+def captured_metadata(run) -> dict | None:
+    """The client's capture (git, Python, command line, host), from the run's metadata file."""
+    import json
+
+    record = run.files.filter(path=METADATA_FILE).first()
+    if record is None or record.size > 1_000_000:
+        return None
+    try:
+        with record.file.open("rb") as handle:
+            data = json.loads(handle.read())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    git = data.get("git") if isinstance(data.get("git"), dict) else {}
+    return {
+        "git": {k: str(git[k]) for k in ("commit", "remote", "branch") if git.get(k)},
+        "dirty": bool(git.get("dirty")),
+        "python": str(data.get("python") or ""),
+        "program": str(data.get("program") or ""),
+        "args": [str(a) for a in data.get("args") or []][:200],
+        "host": str(data.get("host") or ""),
+        "os": str(data.get("os") or ""),
+        "has_requirements": run.files.filter(path="requirements.txt").exists(),
+        "has_diff": run.files.filter(path="diff.patch").exists(),
+    }

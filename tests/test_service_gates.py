@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from accounts import services as accounts
 from accounts.models import ApiKey
 from experiments import services as experiments
-from experiments.models import Project, Run
+from experiments.models import Project, Run, RunMedia, Sweep
 from profiles import services as profiles
 from profiles.models import ShowcaseItem
 from reports import services as reports
@@ -30,6 +30,9 @@ PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
     b"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7V\xbd\xfa\x00\x00\x00\x00IEND\xaeB`\x82"
 )
+
+
+SWEEP = {"method": "grid", "parameters": {"lr": {"values": [0.1, 0.01]}}}
 
 
 @pytest.fixture
@@ -53,7 +56,8 @@ def w(db):
     item = profiles.showcase_add(actor=people["admin"], team=team, report=report)
     key = accounts.api_key_create(actor=people["member"], name="k").api_key
     membership = Membership.objects.get(team=team, user=people["member"])
-    return SimpleNamespace(
+    sweep = experiments.sweep_create(actor=people["member"], project=project, config=SWEEP)
+    return SimpleNamespace(sweep=sweep,
         people=people, org=org, team=team, project=project, restricted=restricted, other_project=other_project, run=run,
         report=report, comment=comment, role=role, invitation=invitation, bot=bot, item=item, key=key, membership=membership,
     )
@@ -79,6 +83,8 @@ def snapshot():
         "showcase": list(ShowcaseItem.objects.values_list("report_id", "project_id", "position").order_by("id")),
         "keys": list(ApiKey.objects.values_list("prefix", "revoked_at").order_by("id")),
         "audit": AuditEvent.objects.count(),
+        "sweeps": list(Sweep.objects.values_list("sweep_id", "state", "config").order_by("id")),
+        "media": list(RunMedia.objects.values_list("run_id", "key", "step").order_by("id")),
     }
 
 
@@ -140,6 +146,12 @@ GATES = [
     ("showcase_add", "member", lambda w, a: profiles.showcase_add(actor=a, team=w.team, project=w.project), policy.Denied),
     ("showcase_move", "member", lambda w, a: profiles.showcase_move(actor=a, item=w.item, direction="down"), policy.Denied),
     ("showcase_remove", "member", lambda w, a: profiles.showcase_remove(actor=a, item=w.item), policy.Denied),
+    ("sweep_create: sweep:create", "viewer", lambda w, a: experiments.sweep_create(actor=a, project=w.project, config=SWEEP), policy.Denied),
+    ("sweep_create: run:log", "sweeper", lambda w, a: experiments.sweep_create(actor=a, project=w.project, config=SWEEP), policy.Denied),
+    ("sweep_next", "viewer", lambda w, a: experiments.sweep_next(actor=a, sweep=w.sweep), policy.Denied),
+    ("sweep_control", "other", lambda w, a: experiments.sweep_control(actor=a, sweep=w.sweep, state="paused"), policy.Denied),
+    ("sweep_delete", "member", lambda w, a: experiments.sweep_delete(actor=a, sweep=w.sweep), policy.Denied),
+    ("media_save", "other", lambda w, a: experiments.media_save(actor=a, run=w.run, meta={"key": "t", "step": 0, "kind": "table"}, upload=SimpleUploadedFile("t.json", b'{"columns": ["a"], "data": [[1]]}')), policy.Denied),
     ("api_keys_revoke", "admin", lambda w, a: accounts.api_keys_revoke(actor=a, keys=ApiKey.objects.filter(pk=w.key.pk)), PermissionDenied),
 ]
 
@@ -159,6 +171,10 @@ def _actor(w, who):
         role = services.custom_role_create(actor=SYSTEM, organization=w.org, name="mgr2", base="member", scopes=["team:manage"])
         services.member_change_role(actor=SYSTEM, membership=Membership.objects.get(team=w.team, user=w.people["other"]), role=role.name)
         return w.people["other"]
+    if who == "sweeper":  # holds sweep:create but may not log runs (a custom role on a viewer)
+        role = services.custom_role_create(actor=SYSTEM, organization=w.org, name="sweeper", base="viewer", scopes=["sweep:create"])
+        services.member_change_role(actor=SYSTEM, membership=Membership.objects.get(team=w.team, user=w.people["viewer"]), role=role.name)
+        return w.people["viewer"]
     if who == "outsider_editor":  # may edit the report, may not see the restricted project
         return w.people["member"]
     return w.people[who]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import warnings
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -75,7 +76,9 @@ def reencode_image(data: bytes) -> tuple[bytes, int, int]:
     """PNG bytes, width, height; ValidationError for what is not a whole image of the allowed formats and size."""
     not_an_image = _bad("file", "That file is not a PNG, JPEG, GIF or WebP image.")
     try:
-        image = Image.open(io.BytesIO(data))
+        with warnings.catch_warnings():  # over the limit is refused just below, from the header
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError:
         raise _bad("file", f"Images may have at most {MAX_MEGAPIXELS} megapixels.") from None
     except (UnidentifiedImageError, OSError, ValueError):
