@@ -1,12 +1,132 @@
-"""The `teamsite` command. For now it answers --help and --version."""
+"""The `teamsite` command: login, sync, agent (and --help, --version).
+
+Each subcommand is one entry of COMMANDS: (help, a function adding its arguments,
+a function running it). Other features add their own entry (e.g. `artifact`).
+"""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
+from . import credentials
 from ._version import __version__
+from .errors import TeamsiteError
+from .transport import HTTPStatusError, Offline, Transport
+
+
+def version_line() -> str:
+    return f"teamsite-client {__version__} (Python {sys.version_info.major}.{sys.version_info.minor}.{sys.version_info.micro})"
+
+
+# --- login ------------------------------------------------------------------------------
+
+
+def _login_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", required=True, help="the site, e.g. https://teamsite.example.org")
+    p.add_argument("--key", help="an API key (Settings > API keys); asked for when left out")
+    p.add_argument("--no-check", action="store_true", help="save without asking the server whether the key works")
+
+
+def _login(args) -> int:
+    key = args.key or getpass.getpass(f"API key for {args.host} (Settings > API keys): ").strip()
+    if not key:
+        print("teamsite login: no key given; nothing was saved.", file=sys.stderr)
+        return 2
+    who = None
+    if not args.no_check:
+        try:
+            who = Transport(args.host, key).request("GET", "/viewer") or {}
+        except HTTPStatusError as exc:
+            print(f"teamsite login: {args.host} refused that key ({exc.status}: {exc.message}); nothing was saved.", file=sys.stderr)
+            return 1
+        except Offline as exc:
+            print(f"teamsite login: cannot reach {args.host} ({exc}); nothing was saved (use --no-check to save anyway).", file=sys.stderr)
+            return 1
+    path = credentials.write(args.host, key)
+    name = f" as {who.get('username')}" if who and who.get("username") else ""
+    print(f"Signed in to {args.host}{name}; the key is saved in {path} (readable by you alone).")
+    return 0
+
+
+# --- sync -------------------------------------------------------------------------------
+
+
+def _sync_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("dirs", nargs="+", metavar="DIR", help="run folders (offline-run-* or run-*), or a TEAMSITE_DIR holding them")
+    p.add_argument("--host", help="the site (default: the folder's, then TEAMSITE_BASE_URL, then teamsite login's)")
+    p.add_argument("--key", help="the API key (default: TEAMSITE_API_KEY, then teamsite login's)")
+
+
+def _run_folders(paths: Sequence[str]) -> list[Path]:
+    from .journal import INFO
+
+    found = []
+    for raw in paths:
+        path = Path(raw)
+        if (path / INFO).is_file():
+            found.append(path)
+        elif path.is_dir():
+            found.extend(sorted(child for child in path.iterdir() if (child / INFO).is_file()))
+        else:
+            print(f"teamsite sync: {raw} is not a run folder.", file=sys.stderr)
+    return found
+
+
+def _sync(args) -> int:
+    from .journal import RunFolder, sync
+
+    status = 0
+    for path in _run_folders(args.dirs):
+        folder = RunFolder(path)
+        info = folder.info
+        base_url, key = credentials.resolve(args.host or info.get("base_url") or None, args.key)
+        if not key:
+            print("teamsite sync: no API key: run `teamsite login --host URL` or set TEAMSITE_API_KEY.", file=sys.stderr)
+            return 1
+        try:
+            sent, problems = sync(folder, Transport(base_url, key))
+        except Offline as exc:
+            print(f"teamsite sync: cannot reach {base_url} ({exc}); {path} keeps the rest, run sync again later.", file=sys.stderr)
+            status = 1
+            continue
+        except HTTPStatusError as exc:
+            print(f"teamsite sync: {base_url} answered {exc.status} ({exc.message}); {path} keeps the rest.", file=sys.stderr)
+            status = 1
+            continue
+        for problem in problems:
+            print(f"teamsite sync: refused: {problem}", file=sys.stderr)
+        where = f"{base_url}/{info.get('team')}/{info.get('project')}/runs/{info.get('run_id')}/"
+        print(f"{path}: {sent} request{'s' if sent != 1 else ''} sent" + (" (already in sync)" if not sent else "") + f": {where}")
+    return status
+
+
+# --- agent ------------------------------------------------------------------------------
+
+
+def _agent_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("sweep", metavar="TEAM/PROJECT/SWEEP_ID")
+    p.add_argument("--count", type=int, help="stop after this many runs")
+    p.add_argument("command", nargs=argparse.REMAINDER, help="-- then the command, e.g. -- python train.py")
+
+
+def _agent(args) -> int:
+    from .agent import agent_command
+
+    command = list(args.command)
+    if command and command[0] == "--":
+        command = command[1:]
+    return agent_command(args.sweep, command, count=args.count)
+
+
+COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
+    "login": ("save the site's address and your API key for this machine", _login_args, _login),
+    "sync": ("send runs logged offline (or left on disk while the server was away)", _sync_args, _sync),
+    "agent": ("run a sweep's agent: ask for parameters, run the command, repeat", _agent_args, _agent),
+}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -15,23 +135,30 @@ def parser() -> argparse.ArgumentParser:
         description=(
             "The teamsite Python client. Training scripts log runs with "
             "`import teamsite_client as ts; run = ts.init(project=...)`; "
-            "set TEAMSITE_BASE_URL and TEAMSITE_API_KEY to say where and as whom."
+            "`teamsite login` or TEAMSITE_BASE_URL and TEAMSITE_API_KEY say where and as whom."
         ),
     )
     command.add_argument("--version", action="version", version=version_line())
+    sub = command.add_subparsers(dest="subcommand", metavar="COMMAND")
+    for name, (summary, add_args, _) in COMMANDS.items():
+        add_args(sub.add_parser(name, help=summary, description=summary))
     return command
-
-
-def version_line() -> str:
-    return f"teamsite-client {__version__} (Python {sys.version_info.major}.{sys.version_info.minor}.{sys.version_info.micro})"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; the exit status."""
     command = parser()
-    command.parse_args(argv)
-    command.print_help()
-    return 0
+    args = command.parse_args(argv)
+    if not args.subcommand:
+        command.print_help()
+        return 0
+    try:
+        return COMMANDS[args.subcommand][2](args)
+    except TeamsiteError as exc:
+        print(f"teamsite {args.subcommand}: {exc.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

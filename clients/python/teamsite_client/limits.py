@@ -8,7 +8,9 @@ script with unusual needs) can change one with `monkeypatch.setattr(limits, ...)
 FLUSH_INTERVAL = 1.0  # seconds between history / log / system batches
 FLUSH_POINTS = 1_000  # a batch leaves early once this many points wait
 MAX_POINTS_PER_REQUEST = 10_000  # the server answers 413 above this
-MAX_BUFFERED_POINTS = 100_000  # history kept in memory while the server is away
+MAX_BUFFERED_POINTS = 100_000  # history kept in memory at most (past SPILL_POINTS it goes to disk while the server is away)
+SPILL_POINTS = 20_000  # the server is away and this many points wait: the oldest go to the run's folder
+MAX_SPOOL_BYTES = 2 * 1024**3  # a run's folder holds at most this much spilled history
 MAX_BUFFERED_SYSTEM_ROWS = 10_000
 MAX_BUFFERED_LINES = 100_000
 MAX_LINES_PER_REQUEST = 5_000
@@ -16,7 +18,7 @@ MAX_LINE_LENGTH = 10_000
 MAX_KEY_LENGTH = 255
 
 # waiting and retrying
-FINISH_TIMEOUT = 30.0
+FINISH_TIMEOUT = 60.0  # TEAMSITE_FINISH_TIMEOUT overrides it
 REQUEST_TIMEOUT = 10.0
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 30.0

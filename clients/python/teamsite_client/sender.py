@@ -19,7 +19,9 @@ import traceback
 import uuid
 
 from . import limits
-from .transport import HTTPStatusError, Offline, backoff, multipart
+from .journal import RunFolder
+from .journal import send as send_entry
+from .transport import HTTPStatusError, Offline, backoff
 
 logger = logging.getLogger("teamsite_client")
 
@@ -73,10 +75,14 @@ class Sender:
 
     # --- taking from the buffers, sending -----------------------------------------
 
+    @staticmethod
+    def _rows_body(rows, batch_id):
+        return {"columns": columns(rows), "batch_id": batch_id} if steps_in_order(rows) else {"rows": rows, "batch_id": batch_id}
+
     def _post_rows(self, kind, rows, batch_id):
         """Send one batch of history ("history") or system metrics ("system")."""
         endpoint = "history" if kind == "history" else "system-metrics"
-        body = {"columns": columns(rows), "batch_id": batch_id} if steps_in_order(rows) else {"rows": rows, "batch_id": batch_id}
+        body = self._rows_body(rows, batch_id)
         answer = self._transport.request("POST", f"{self._base}/{endpoint}", body, timeout=self._timeout())
         return (answer or {}).get("accepted")
 
@@ -89,6 +95,11 @@ class Sender:
         return rows, points
 
     def _take_history(self):
+        if self._spool_waiting():
+            return None  # older history waits on disk: it goes first
+        return self._take_memory_history()
+
+    def _take_memory_history(self):
         with self._lock:
             if not self._rows:
                 return None
@@ -142,8 +153,65 @@ class Sender:
         if not os.path.isfile(local):
             self._warn(f"teamsite: {local} is gone; it was not uploaded.")
             return
-        headers, body = multipart(field, local)
-        self._transport.request("POST", f"{self._base}/files", data=body, headers=headers, timeout=max(60.0, self._timeout()))
+        self._transport.upload(f"{self._base}/files", field, local, timeout=max(60.0, self._timeout()))
+
+    def _take_media(self):
+        with self._lock:
+            return self._media.popleft() if self._media else None
+
+    def _send_media(self, item):
+        meta, filename, payload = item
+        self._transport.upload_media(f"{self._base}/media", meta, filename, payload, timeout=max(60.0, self._timeout()))
+
+    # --- the run's folder on disk: history while the server is away, what finish could not send ---
+
+    def _disk(self):
+        """The run's folder (journal.py), made the first time something goes to disk."""
+        if self._folder is None:
+            self._folder = RunFolder.create(
+                prefix="run", run_id=self.run_id,
+                info={"base_url": self._transport.base_url, "team": self.team, "project": self.project, "run_id": self.run_id},
+            )
+        return self._folder
+
+    def _spool_waiting(self):
+        return self._spooling and self._spool_next < self._folder.count()
+
+    def _take_spool(self):
+        if not self._spool_waiting():
+            return None
+        return next(self._folder.entries(self._spool_next), None)
+
+    def _send_spool(self, item):
+        index, entry = item
+        send_entry(self._transport, self._folder, entry, timeout=self._timeout())
+        self._spool_next = index + 1
+        self._folder.mark(self._spool_next)
+
+    def _history_entry(self, batch):
+        return {"m": "POST", "p": f"{self._base}/history", "b": self._rows_body(batch.rows, batch.batch_id)}
+
+    def _spill(self):
+        """While the server is away, history past SPILL_POINTS goes to disk, oldest first
+        (the batch in flight too, so the server still sees steps in order)."""
+        if self._journal_mode or not self._offline or self._row_points <= limits.SPILL_POINTS:
+            return
+        folder = self._disk()
+        if folder.size() >= limits.MAX_SPOOL_BYTES:
+            self._warn_once("spool-full", f"teamsite: {folder.path} holds {limits.MAX_SPOOL_BYTES:,} bytes already; "
+                            "further history waits in memory only.")
+            return
+        self._spooling = True
+        history = self._channels_by_name["history"]
+        if history.pending is not None:
+            folder.append(self._history_entry(history.pending))
+            history.pending = None
+        while self._row_points > limits.SPILL_POINTS // 2:
+            batch = self._take_memory_history()
+            if batch is None:
+                break
+            folder.append(self._history_entry(batch))
+        self._warn_once("spilled", f"teamsite: the server is away; history is kept on disk in {folder.path} and sent when it is back.")
 
     def _take_alert(self):
         with self._lock:
@@ -201,6 +269,7 @@ class Sender:
         if self._sampler is not None and now >= self._next_sample:
             self._next_sample = max(self._next_sample + self._sample_interval, now + self._sample_interval / 2)
             self._sample()
+        self._spill()
         for channel in self._channels:
             self._pump(channel, time.monotonic(), force=False)
 
@@ -237,8 +306,8 @@ class Sender:
         if not self._offline:
             self._offline = True
             self._warn(
-                f"teamsite: cannot reach {self._transport.base_url} ({exc}); the run keeps its data in memory "
-                f"(up to {self.max_buffered_points:,} points) and retries in the background."
+                f"teamsite: cannot reach {self._transport.base_url} ({exc}); the run keeps its data "
+                f"(in memory, then on disk past {limits.SPILL_POINTS:,} points) and retries in the background."
             )
 
     def _back_online(self):
@@ -337,10 +406,62 @@ class Sender:
         if end.pending is not None:
             left.append(f"the end state ({state})")
         if left:
+            self._keep_on_disk(end.pending)
+            where = self._folder.path
             self._warn(
-                f"teamsite: could not send everything for {self.path} within the finish timeout; "
-                f"lost: {', '.join(left)}. The server marks a silent run crashed after a few minutes."
+                f"teamsite: the server took not everything for {self.path} within the finish timeout; "
+                f"the rest ({', '.join(left)}) is saved in {where}: send it with `teamsite sync {where}`."
             )
+
+    def _keep_on_disk(self, end_body):
+        """What finish could not send goes to the run's folder, for `teamsite sync`."""
+        folder = self._disk()
+        if not self._spooling:
+            folder.mark(folder.count())  # lines already there were sent
+        self._spooling = True
+        channels = self._channels_by_name
+        history = channels["history"]
+        if history.pending is not None:
+            folder.append(self._history_entry(history.pending))
+            history.pending = None
+        while True:
+            batch = self._take_memory_history()
+            if batch is None:
+                break
+            folder.append(self._history_entry(batch))
+        system = [channels["system"].pending] if channels["system"].pending else []
+        while True:
+            batch = self._take_system()
+            if batch is None:
+                break
+            system.append(batch)
+        for batch in system:
+            folder.append({"m": "POST", "p": f"{self._base}/system-metrics", "b": self._rows_body(batch.rows, batch.batch_id)})
+        lines = [channels["logs"].pending] if channels["logs"].pending else []
+        while True:
+            more = self._take_lines()
+            if more is None:
+                break
+            lines.append(more)
+        for chunk in lines:
+            folder.append({"m": "POST", "p": f"{self._base}/logs", "b": {"lines": chunk}})
+        uploads = ([channels["files"].pending] if channels["files"].pending else []) + list(self._uploads)
+        for local, field in uploads:
+            if os.path.isfile(local):
+                folder.append({"m": "UPLOAD", "p": f"{self._base}/files", "field": field, "local": folder.blob(copy_of=local)})
+        media = ([channels["media"].pending] if channels["media"].pending else []) + list(self._media)
+        for meta, filename, payload in media:
+            folder.append({"m": "MEDIA", "p": f"{self._base}/media", "meta": meta, "filename": filename, "blob": folder.blob(payload)})
+        alerts = ([channels["alerts"].pending] if channels["alerts"].pending else []) + list(self._alerts)
+        for body in alerts:
+            folder.append({"m": "POST", "p": f"{self._base}/alerts", "b": body})
+        if end_body is not None:
+            folder.append({"m": "PATCH", "p": self._base, "b": end_body})
+        for channel in self._channels:
+            channel.pending = None
+        self._uploads.clear()
+        self._media.clear()
+        self._alerts.clear()
 
     def _has_more(self, channel):
         buffers = {
@@ -349,6 +470,10 @@ class Sender:
         }
         if channel.name == "patch":
             return any(self._patch.values())
+        if channel.name == "spool":
+            return self._spool_waiting()
+        if channel.name == "media":
+            return bool(self._media)
         return bool(buffers.get(channel.name))
 
     def _leftovers(self):
@@ -369,4 +494,8 @@ class Sender:
             left.append("config/summary changes")
         if self._alerts or pending["alerts"]:
             left.append("alerts")
+        if self._media or pending["media"]:
+            left.append(f"{len(self._media) + (1 if pending['media'] else 0)} media")
+        if self._spool_waiting() or pending["spool"]:
+            left.append("history saved on disk during the outage")
         return left
