@@ -110,15 +110,13 @@ def _sync(args) -> int:
 def _agent_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("sweep", metavar="TEAM/PROJECT/SWEEP_ID")
     p.add_argument("--count", type=int, help="stop after this many runs")
-    p.add_argument("command", nargs=argparse.REMAINDER, help="-- then the command, e.g. -- python train.py")
+    p.epilog = "After --, the command to run for each run, e.g. -- python train.py (it gets the parameters as --name=value)."
 
 
 def _agent(args) -> int:
     from .agent import agent_command
 
-    command = list(args.command)
-    if command and command[0] == "--":
-        command = command[1:]
+    command = list(getattr(args, "after_dashes", None) or [])
     return agent_command(args.sweep, command, count=args.count)
 
 
@@ -148,7 +146,13 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; the exit status."""
     command = parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    after = []
+    if "--" in argv:  # what follows -- is a command of its own (teamsite agent ... -- python train.py)
+        at = argv.index("--")
+        argv, after = argv[:at], argv[at + 1 :]
     args = command.parse_args(argv)
+    args.after_dashes = after
     if not args.subcommand:
         command.print_help()
         return 0
