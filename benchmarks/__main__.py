@@ -51,10 +51,10 @@ def main():
     import logging
 
     logging.disable(logging.WARNING)  # the 401s measured on purpose are not news
-    from benchmarks import bench_accounts, bench_experiments, bench_profile
+    from benchmarks import bench_accounts, bench_client, bench_experiments, bench_profile
 
     rows = []
-    for module in (bench_accounts, bench_profile, bench_experiments):
+    for module in (bench_accounts, bench_profile, bench_experiments, bench_client):
         for name, first, second, target in module.run(median_ms):
             if isinstance(first, float):
                 first, second = f"{first:.2f} ms median", f"p95 {second:.2f} ms"

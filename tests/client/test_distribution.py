@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT = ROOT / "clients" / "python"
 PACKAGE = CLIENT / "teamsite_client"
-OPTIONAL = {"sysmetrics.py": {"psutil", "pynvml"}}  # the [system] extra, imported inside try
+OPTIONAL = {"sysmetrics.py": {"psutil", "pynvml"}, "media.py": {"PIL", "numpy"}}  # the [system] and [media] extras, imported inside try
 
 
 def _project(path):

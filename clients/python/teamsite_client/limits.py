@@ -25,3 +25,13 @@ BACKOFF_CAP = 30.0
 MAX_SERVER_ERROR_ATTEMPTS = 8  # a plain 500 is retried this often, then the request is dropped
 INIT_ATTEMPTS = 4  # creating the run at init is tried this often before init raises
 GATEWAY_STATUSES = frozenset({502, 503, 504})
+
+
+def finish_timeout() -> float:
+    """TEAMSITE_FINISH_TIMEOUT, else FINISH_TIMEOUT: how long finish() waits for the server."""
+    import os
+
+    try:
+        return float(os.environ.get("TEAMSITE_FINISH_TIMEOUT") or FINISH_TIMEOUT)
+    except ValueError:
+        return FINISH_TIMEOUT

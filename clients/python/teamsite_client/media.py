@@ -138,3 +138,23 @@ class Histogram(Media):
 
     def payload(self) -> bytes:
         return json.dumps(self.body).encode()
+
+
+def split_media(data):
+    """(the metrics, {key: Media} or None): run.log's values split, at no cost without media."""
+    for value in data.values():
+        if isinstance(value, Media):
+            media = {key: value for key, value in data.items() if isinstance(value, Media)}
+            return {key: value for key, value in data.items() if key not in media}, media
+    return data, None
+
+
+def media_entries(media: dict, step: int) -> list[tuple[dict, str, bytes]]:
+    """(meta, file name, bytes) for POST .../media, one per media value."""
+    entries = []
+    for key, item in media.items():
+        meta = {"key": str(key), "step": step, "kind": item.kind}
+        if item.caption:
+            meta["caption"] = item.caption
+        entries.append((meta, item.filename, item.payload()))
+    return entries

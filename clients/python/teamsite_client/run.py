@@ -23,7 +23,7 @@ from . import limits
 from .console import ConsoleTee
 from .errors import RunStopped, TeamsiteError, TeamsiteWarning
 from .journal import RunFolder
-from .media import Media
+from .media import media_entries, split_media
 from .sender import Channel, Sender
 from .synced import Config, Summary
 from .transport import Transport, quote
@@ -33,13 +33,6 @@ logger = logging.getLogger("teamsite_client")
 
 END_STATES = frozenset({"finished", "failed", "stopped", "crashed"})
 ALERT_LEVELS = {"info": "info", "warn": "warn", "warning": "warn", "error": "error"}
-
-def finish_timeout() -> float:
-    try:
-        return float(os.environ.get("TEAMSITE_FINISH_TIMEOUT") or limits.FINISH_TIMEOUT)
-    except ValueError:
-        return limits.FINISH_TIMEOUT
-
 
 open_runs: set = set()  # runs not finished yet; the atexit hook (session.py) finishes them
 
@@ -109,6 +102,9 @@ class Run(Sender):
         self._journal_mode = folder is not None
         self._spooling = False  # history waits in the folder, to be sent before memory
         self._spool_next = 0
+        self._spill_lock = threading.Lock()  # takes from memory and writes to disk as one step
+        self._disk_lock = threading.Lock()
+        self._spill_wake = threading.Event()
 
         self._state = "running"
         self._stopped = False
@@ -145,6 +141,8 @@ class Run(Sender):
             self._capture_console()
         self._thread = threading.Thread(target=self._worker, name=f"teamsite-run-{self.run_id}", daemon=True)
         self._thread.start()
+        if not self._journal_mode:
+            threading.Thread(target=self._spiller, name=f"teamsite-spill-{self.run_id}", daemon=True).start()
         open_runs.add(self)
 
     # --- what a script calls -------------------------------------------------------
@@ -213,17 +211,12 @@ class Run(Sender):
         if os.getpid() != self._pid:
             self._warn_once("fork", "teamsite: run.log was called in a child process; only the process that called init sends data.")
             return
-        media = None
-        for value in data.values():
-            if isinstance(value, Media):
-                media = {key: value for key, value in data.items() if isinstance(value, Media)}
-                data = {key: value for key, value in data.items() if key not in media}
-                break
+        data, media = split_media(data)
         values = flatten_metrics(data)
         if step is not None:
             step = clean_step(step)
         now = time.time()
-        dropped, backwards, wake = 0, None, False
+        dropped, backwards, wake, spill = 0, None, False, False
         with self._lock:
             if self._stopped:
                 raise RunStopped(self._stop_message(), code="stopped")
@@ -240,13 +233,10 @@ class Run(Sender):
                 if values:
                     dropped = self._buffer(step, values, now)
                 if media:
-                    for key, item in media.items():
-                        meta = {"key": str(key), "step": step, "kind": item.kind}
-                        if item.caption:
-                            meta["caption"] = item.caption
-                        self._media.append((meta, item.filename, item.payload()))
+                    self._media.extend(media_entries(media, step))
                     wake = True
                 wake = self._row_points >= limits.FLUSH_POINTS
+                spill = self._row_points > limits.SPILL_POINTS
             count = self._step_warnings
         if backwards is not None:
             if count <= 10:
@@ -261,6 +251,8 @@ class Run(Sender):
             )
         if wake:
             self._wake.set()
+        if spill:
+            self._spill_wake.set()
 
     def _buffer(self, step: int, values: dict, now: float) -> int:
         """Append one step's values (under the lock); the number of old points dropped."""
@@ -343,7 +335,7 @@ class Run(Sender):
         line says where. Calling it again does nothing."""
         if state not in END_STATES:
             raise ValueError(f"teamsite: state is one of {', '.join(sorted(END_STATES))}.")
-        timeout = finish_timeout() if timeout is None else timeout
+        timeout = limits.finish_timeout() if timeout is None else timeout
         if threading.current_thread() is self._thread:
             return  # on_stop calling finish: the background thread is ending the run already
         with self._lock:

@@ -19,8 +19,7 @@ import traceback
 import uuid
 
 from . import limits
-from .journal import RunFolder
-from .journal import send as send_entry
+from .spool import Spooler
 from .transport import HTTPStatusError, Offline, backoff
 
 logger = logging.getLogger("teamsite_client")
@@ -70,7 +69,7 @@ class Batch:
         self.keys = {key for row in rows for key in row["values"]}
 
 
-class Sender:
+class Sender(Spooler):
     """What the background thread does for a Run (see the module docstring)."""
 
     # --- taking from the buffers, sending -----------------------------------------
@@ -163,56 +162,6 @@ class Sender:
         meta, filename, payload = item
         self._transport.upload_media(f"{self._base}/media", meta, filename, payload, timeout=max(60.0, self._timeout()))
 
-    # --- the run's folder on disk: history while the server is away, what finish could not send ---
-
-    def _disk(self):
-        """The run's folder (journal.py), made the first time something goes to disk."""
-        if self._folder is None:
-            self._folder = RunFolder.create(
-                prefix="run", run_id=self.run_id,
-                info={"base_url": self._transport.base_url, "team": self.team, "project": self.project, "run_id": self.run_id},
-            )
-        return self._folder
-
-    def _spool_waiting(self):
-        return self._spooling and self._spool_next < self._folder.count()
-
-    def _take_spool(self):
-        if not self._spool_waiting():
-            return None
-        return next(self._folder.entries(self._spool_next), None)
-
-    def _send_spool(self, item):
-        index, entry = item
-        send_entry(self._transport, self._folder, entry, timeout=self._timeout())
-        self._spool_next = index + 1
-        self._folder.mark(self._spool_next)
-
-    def _history_entry(self, batch):
-        return {"m": "POST", "p": f"{self._base}/history", "b": self._rows_body(batch.rows, batch.batch_id)}
-
-    def _spill(self):
-        """While the server is away, history past SPILL_POINTS goes to disk, oldest first
-        (the batch in flight too, so the server still sees steps in order)."""
-        if self._journal_mode or not self._offline or self._row_points <= limits.SPILL_POINTS:
-            return
-        folder = self._disk()
-        if folder.size() >= limits.MAX_SPOOL_BYTES:
-            self._warn_once("spool-full", f"teamsite: {folder.path} holds {limits.MAX_SPOOL_BYTES:,} bytes already; "
-                            "further history waits in memory only.")
-            return
-        self._spooling = True
-        history = self._channels_by_name["history"]
-        if history.pending is not None:
-            folder.append(self._history_entry(history.pending))
-            history.pending = None
-        while self._row_points > limits.SPILL_POINTS // 2:
-            batch = self._take_memory_history()
-            if batch is None:
-                break
-            folder.append(self._history_entry(batch))
-        self._warn_once("spilled", f"teamsite: the server is away; history is kept on disk in {folder.path} and sent when it is back.")
-
     def _take_alert(self):
         with self._lock:
             return self._alerts.popleft() if self._alerts else None
@@ -269,7 +218,6 @@ class Sender:
         if self._sampler is not None and now >= self._next_sample:
             self._next_sample = max(self._next_sample + self._sample_interval, now + self._sample_interval / 2)
             self._sample()
-        self._spill()
         for channel in self._channels:
             self._pump(channel, time.monotonic(), force=False)
 
@@ -412,56 +360,6 @@ class Sender:
                 f"teamsite: the server took not everything for {self.path} within the finish timeout; "
                 f"the rest ({', '.join(left)}) is saved in {where}: send it with `teamsite sync {where}`."
             )
-
-    def _keep_on_disk(self, end_body):
-        """What finish could not send goes to the run's folder, for `teamsite sync`."""
-        folder = self._disk()
-        if not self._spooling:
-            folder.mark(folder.count())  # lines already there were sent
-        self._spooling = True
-        channels = self._channels_by_name
-        history = channels["history"]
-        if history.pending is not None:
-            folder.append(self._history_entry(history.pending))
-            history.pending = None
-        while True:
-            batch = self._take_memory_history()
-            if batch is None:
-                break
-            folder.append(self._history_entry(batch))
-        system = [channels["system"].pending] if channels["system"].pending else []
-        while True:
-            batch = self._take_system()
-            if batch is None:
-                break
-            system.append(batch)
-        for batch in system:
-            folder.append({"m": "POST", "p": f"{self._base}/system-metrics", "b": self._rows_body(batch.rows, batch.batch_id)})
-        lines = [channels["logs"].pending] if channels["logs"].pending else []
-        while True:
-            more = self._take_lines()
-            if more is None:
-                break
-            lines.append(more)
-        for chunk in lines:
-            folder.append({"m": "POST", "p": f"{self._base}/logs", "b": {"lines": chunk}})
-        uploads = ([channels["files"].pending] if channels["files"].pending else []) + list(self._uploads)
-        for local, field in uploads:
-            if os.path.isfile(local):
-                folder.append({"m": "UPLOAD", "p": f"{self._base}/files", "field": field, "local": folder.blob(copy_of=local)})
-        media = ([channels["media"].pending] if channels["media"].pending else []) + list(self._media)
-        for meta, filename, payload in media:
-            folder.append({"m": "MEDIA", "p": f"{self._base}/media", "meta": meta, "filename": filename, "blob": folder.blob(payload)})
-        alerts = ([channels["alerts"].pending] if channels["alerts"].pending else []) + list(self._alerts)
-        for body in alerts:
-            folder.append({"m": "POST", "p": f"{self._base}/alerts", "b": body})
-        if end_body is not None:
-            folder.append({"m": "PATCH", "p": self._base, "b": end_body})
-        for channel in self._channels:
-            channel.pending = None
-        self._uploads.clear()
-        self._media.clear()
-        self._alerts.clear()
 
     def _has_more(self, channel):
         buffers = {

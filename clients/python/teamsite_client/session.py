@@ -25,7 +25,7 @@ from .errors import RunStopped, TeamsiteError
 from .journal import RunFolder
 from .offline import DisabledRun, JournalTransport
 from .run import Run, open_runs
-from .transport import DEFAULT_BASE_URL, HTTPStatusError, Offline, Transport, backoff, quote
+from .transport import HTTPStatusError, Offline, Transport, backoff, quote
 from .values import jsonable
 
 logger = logging.getLogger("teamsite_client")
