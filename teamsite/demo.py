@@ -113,6 +113,10 @@ def _demo_experiments(team, people, bot):
     experiment_services.run_update(actor=bot, run=nightly, state="finished")
     _backdate(nightly, hours=9, minutes=25)
 
+    from .demo_sweeps import demo_media, demo_sweep
+
+    demo_sweep(projects["mnist"], people["max"])
+    demo_media(projects["mnist"].runs.get(name="baseline-cnn"), people["ada"])
     _demo_report(team, people, projects["mnist"])
     architecture = ContentFile(b"conv(32) -> conv(64) -> dense(128) -> dense(10)\n", name="summary.txt")
     experiment_services.files_save(actor=bot, run=nightly, files={"model/summary.txt": architecture})
