@@ -140,3 +140,26 @@ def test_sweep_pages(w):
     assert "Pause" in page and "Delete sweep" not in page
     made = client.post(f"/{w.team.slug}/vision/sweeps/", {"name": "", "config": "method: grid\nparameters:\n  a: {min: 0.5, max: 1.5}\n"})
     assert made.status_code == 400 and "parameters.a" in made.content.decode()
+
+
+def test_the_sweeps_list_costs_the_same_queries_at_2_and_at_8_sweeps(w):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(w.viewer)
+
+    def count():
+        with CaptureQueriesContext(connection) as seen:
+            assert client.get(f"/{w.team.slug}/vision/sweeps/").status_code == 200
+        return len(seen)
+
+    for _ in range(2):
+        sweep = services.sweep_create(actor=w.member, project=w.project, config=GRID)
+        services.sweep_next(actor=w.member, sweep=sweep)
+    count()  # the first page of a session also loads what is cached after it
+    few = count()
+    for _ in range(6):
+        sweep = services.sweep_create(actor=w.member, project=w.project, config=GRID)
+        services.sweep_next(actor=w.member, sweep=sweep)
+    assert count() == few
