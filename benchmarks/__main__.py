@@ -54,10 +54,10 @@ def main():
     import logging
 
     logging.disable(logging.WARNING)  # the 401s measured on purpose are not news
-    from benchmarks import bench_accounts, bench_background, bench_experiments, bench_mlflow, bench_profile, bench_registry, bench_scale, bench_workspace
+    from benchmarks import bench_accounts, bench_background, bench_client, bench_experiments, bench_mlflow, bench_profile, bench_registry, bench_scale, bench_workspace
 
     rows = []
-    modules = (bench_accounts, bench_profile, bench_experiments, bench_registry, bench_background, bench_workspace, bench_mlflow, bench_scale)
+    modules = (bench_accounts, bench_profile, bench_experiments, bench_registry, bench_background, bench_workspace, bench_mlflow, bench_client, bench_scale)
     # `python -m benchmarks workspace` (or BENCH_ONLY=registry) runs one module alone
     wanted = sys.argv[1:] or ([os.environ["BENCH_ONLY"]] if os.environ.get("BENCH_ONLY") else [])
     for module in modules:

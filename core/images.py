@@ -16,9 +16,12 @@ MAX_SIDE = 4096
 ALLOWED_FORMATS = {"PNG", "JPEG", "WEBP", "GIF"}
 SIZES = {"large": 256, "small": 64}
 
-# Pillow warns above MAX_IMAGE_PIXELS and refuses at twice that; we refuse
-# anything over our own side limit before decoding, so this is a second wall.
-Image.MAX_IMAGE_PIXELS = MAX_SIDE * MAX_SIDE
+# Pillow warns above MAX_IMAGE_PIXELS and refuses at twice that. Every caller
+# (avatars here, run media in experiments/services/media.py) refuses anything over
+# its own limit from the header, before decoding, so this is a second wall, set at
+# the largest limit any of them has (run media: 50 megapixels).
+MAX_DECODED_PIXELS = 50_000_000
+Image.MAX_IMAGE_PIXELS = MAX_DECODED_PIXELS
 
 
 @dataclass(frozen=True)

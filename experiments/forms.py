@@ -94,3 +94,28 @@ class RunNotesForm(forms.Form):
 
 class RunMoveForm(forms.Form):
     project = forms.ChoiceField(label="Move to project")
+
+
+SWEEP_EXAMPLE = """method: bayes
+metric:
+  name: val_loss
+  goal: minimize
+parameters:
+  lr:
+    distribution: log_uniform_values
+    min: 0.0001
+    max: 0.1
+  batch_size:
+    values: [32, 64, 128]
+run_cap: 20
+"""
+
+
+class SweepForm(forms.Form):
+    name = forms.CharField(required=False, max_length=128, help_text="Optional; the sweep's id is used without one.")
+    config = forms.CharField(
+        max_length=100_000,
+        widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "false", "class": "code-input"}),
+        initial=SWEEP_EXAMPLE,
+        help_text="A W&B sweep config in YAML or JSON: method (grid, random, bayes), metric, parameters, run_cap, early_terminate.",
+    )

@@ -120,6 +120,11 @@ class Run(models.Model):
     mlflow_tags = models.JSONField(default=dict, blank=True)
     # Set by runs/delete on the MLflow paths (MLflow's "deleted" lifecycle stage); see LiveRuns.
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # A sweep's run: deleting the sweep keeps the run. sweep_slot is the grid point it
+    # holds (unique per sweep, so two agents never get the same one); a crashed run
+    # gives its slot back (None) and the point is handed out again.
+    sweep = models.ForeignKey("Sweep", null=True, blank=True, on_delete=models.SET_NULL, related_name="runs")
+    sweep_slot = models.IntegerField(null=True, blank=True)
 
     objects = LiveRuns()
     everything = models.Manager()
@@ -127,7 +132,10 @@ class Run(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         base_manager_name = "everything"
-        constraints = [models.UniqueConstraint(fields=["project", "run_id"], name="run_id_unique_in_project")]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "run_id"], name="run_id_unique_in_project"),
+            models.UniqueConstraint(fields=["sweep", "sweep_slot"], name="one_run_per_grid_point"),
+        ]
         indexes = [
             models.Index(fields=["project", "-created_at"]),
             models.Index(fields=["state", "heartbeat_at"]),
@@ -359,3 +367,77 @@ class Workspace(models.Model):
     @property
     def is_view(self):
         return self.owner_id is None
+
+
+
+
+class SweepState(models.TextChoices):
+    RUNNING = "running", "Running"
+    PAUSED = "paused", "Paused"
+    FINISHED = "finished", "Finished"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Sweep(models.Model):
+    """A hyperparameter search: a W&B sweep config whose agents ask for the next parameters."""
+
+    policy_kind = "in_project"  # judged by its project's access
+    policy_owner_perm = "own_sweep"  # sweep:control_own means its creator
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="sweeps")
+    sweep_id = models.CharField(max_length=64)
+    name = models.CharField(max_length=128, blank=True)
+    method = models.CharField(max_length=16)
+    config = models.JSONField(default=dict)
+    state = models.CharField(max_length=16, choices=SweepState.choices, default=SweepState.RUNNING)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["project", "sweep_id"], name="sweep_id_unique_in_project")]
+        permissions = [("own_sweep", "Created this sweep")]
+
+    def __str__(self):
+        return self.name or self.sweep_id
+
+    @property
+    def metric(self) -> dict:
+        return self.config.get("metric") or {}
+
+
+class SweepUserObjectPermission(UserObjectPermissionBase):
+    """Direct-FK guardian grants on sweeps (their creator controls them)."""
+
+    content_object = models.ForeignKey(Sweep, on_delete=models.CASCADE)
+
+
+class MediaKind(models.TextChoices):
+    IMAGE = "image", "Image"
+    TABLE = "table", "Table"
+    HISTOGRAM = "histogram", "Histogram"
+
+
+def run_media_path(instance, filename):
+    return f"runs/{instance.run.project_id}/{instance.run.run_id}/media/{filename}"
+
+
+class RunMedia(models.Model):
+    """An image, table or histogram a run logged at a step: the bytes in run storage, a summary here."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="media")
+    key = models.CharField(max_length=255)
+    step = models.BigIntegerField()
+    kind = models.CharField(max_length=16, choices=MediaKind.choices)
+    caption = models.CharField(max_length=1000, blank=True)
+    file = models.FileField(upload_to=run_media_path, max_length=1200)
+    width = models.IntegerField(null=True, blank=True)
+    height = models.IntegerField(null=True, blank=True)
+    rows = models.IntegerField(null=True, blank=True)
+    # tables and histograms are small: kept here too, so pages draw them without reading storage
+    data = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["key", "step", "id"]
+        indexes = [models.Index(fields=["run", "key", "step"])]

@@ -14,13 +14,13 @@ from core import hooks
 from core.errors import Conflict
 from teams import policy
 
-from . import alerts, selectors, services
+from . import alerts, selectors, services, sweep_selectors
 from .forms import RunMoveForm, RunNotesForm
 from .models import RunState, SeriesKind
 from .workspaces import chart_runs
 from .views import project_access
 
-RUN_TABS = ("overview", "charts", "system", "logs", "files")
+RUN_TABS = ("overview", "charts", "system", "media", "logs", "files")
 LOG_PAGE = 500
 
 
@@ -62,6 +62,7 @@ def run_page(request, team, project, run_id):
         context["system_keys"] = selectors.series_keys(run, SeriesKind.SYSTEM)[:4]
         context["latest_logs"] = selectors.latest_log_lines(run, limit=20)
         context["notes_form"] = RunNotesForm(initial={"notes": run.notes, "tags": ", ".join(run.tags)})
+        context["captured"] = sweep_selectors.captured_metadata(run)
         if context["can_move"]:
             context["move_form"] = _move_form(request, run)
     elif tab in ("charts", "system"):
@@ -73,6 +74,8 @@ def run_page(request, team, project, run_id):
             offset = 0
         lines, next_offset = selectors.log_lines(run, offset=offset, limit=LOG_PAGE)
         context.update(log_lines=lines, log_offset=offset, next_offset=next_offset, has_more=len(lines) == LOG_PAGE, prev_offset=max(0, offset - LOG_PAGE))
+    elif tab == "media":
+        context["media_panels"] = sweep_selectors.media_panels(run)
     elif tab == "files":
         context["files"] = run.files.all()
     template = "experiments/run.html"

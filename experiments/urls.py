@@ -2,7 +2,7 @@ from django.urls import path
 
 import teams.urls  # noqa: F401  (registers the ts_slug converter)
 
-from . import alert_views, run_views, views, workspace_views
+from . import alert_views, run_views, sweep_views, views, workspace_views
 
 # After the team routes: /<team>/settings/... and /<team>/projects/ must win over /<team>/<project>/.
 urlpatterns = [
@@ -27,4 +27,9 @@ urlpatterns = [
     path("<ts_slug:team>/<ts_slug:project>/runs/<ts_slug:run_id>/move/", run_views.run_move, name="run-move"),
     path("<ts_slug:team>/<ts_slug:project>/runs/<ts_slug:run_id>/notes/", run_views.run_notes, name="run-notes"),
     path("<ts_slug:team>/<ts_slug:project>/runs/<ts_slug:run_id>/files/<path:path>", run_views.run_file, name="run-file"),
+    path("<ts_slug:team>/<ts_slug:project>/runs/<ts_slug:run_id>/media/<int:media_id>", sweep_views.run_media, name="run-media"),
+    path("<ts_slug:team>/<ts_slug:project>/sweeps/", sweep_views.sweep_list, name="sweeps"),
+    path("<ts_slug:team>/<ts_slug:project>/sweeps/<ts_slug:sweep_id>/", sweep_views.sweep_page, name="sweep"),
+    path("<ts_slug:team>/<ts_slug:project>/sweeps/<ts_slug:sweep_id>/state/", sweep_views.sweep_state, name="sweep-state"),
+    path("<ts_slug:team>/<ts_slug:project>/sweeps/<ts_slug:sweep_id>/delete/", sweep_views.sweep_delete, name="sweep-delete"),
 ]

@@ -17,6 +17,8 @@ from experiments.api_alerts import router as alerts_router
 from experiments.api_data import router as run_data_router
 from registry.api import router as artifacts_router
 from registry.api_registry import router as registry_router
+from experiments.api_media import router as media_router
+from experiments.api_sweeps import router as sweeps_router
 from reports.api import router as reports_router
 from teams.api import router as teams_router
 from teams.api_identity import router as identity_router
@@ -61,6 +63,8 @@ api.add_router("", webhooks_router)
 api.add_router("", experiments_router)
 api.add_router("", run_data_router)
 api.add_router("", alerts_router)
+api.add_router("", media_router)
+api.add_router("", sweeps_router)
 api.add_router("", reports_router)
 api.add_router("", artifacts_router)
 api.add_router("", registry_router)

@@ -119,6 +119,10 @@ def _demo_experiments(team, people, bot):
     experiment_services.run_update(actor=bot, run=nightly, state="finished")
     _backdate(nightly, hours=9, minutes=25)
 
+    from .demo_sweeps import demo_media, demo_sweep
+
+    demo_sweep(projects["mnist"], people["max"])
+    demo_media(projects["mnist"].runs.get(name="baseline-cnn"), people["ada"])
     _demo_views(projects, people)
     _demo_report(team, people, projects["cifar10"])
     _demo_registry(team, people, projects["mnist"], {run.name: run for run in projects["mnist"].runs.all()})

@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from accounts import services as accounts
 from accounts.models import ApiKey, NotificationSettings
 from experiments import services as experiments
-from experiments.models import AlertRule, Project, ProjectWatch, Run, Workspace
+from experiments.models import AlertRule, Project, ProjectWatch, Run, RunMedia, Sweep, Workspace
 from profiles import services as profiles
 from profiles.models import ShowcaseItem
 from registry import services as registry
@@ -34,6 +34,9 @@ PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
     b"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7V\xbd\xfa\x00\x00\x00\x00IEND\xaeB`\x82"
 )
+
+
+SWEEP = {"method": "grid", "parameters": {"lr": {"values": [0.1, 0.01]}}}
 
 
 @pytest.fixture
@@ -70,7 +73,8 @@ def w(db):
     registry.alias_set(actor=people["member"], artifact=art.artifact, alias="best", version=art)
     rule = experiments.alert_rule_create(actor=people["admin"], project=project, name="high", metric="loss", kind="threshold", op=">", value=1.0)
     hook = services.webhook_create(actor=people["admin"], team=team, url="https://93.184.215.14/hook", events=["alert"])
-    return SimpleNamespace(rule=rule, hook=hook,
+    sweep = experiments.sweep_create(actor=people["member"], project=project, config=SWEEP)
+    return SimpleNamespace(rule=rule, hook=hook, sweep=sweep,
         people=people, org=org, team=team, project=project, restricted=restricted, other_project=other_project, run=run,
         report=report, comment=comment, role=role, view=view, public=public, invitation=invitation, bot=bot, item=item, key=key, membership=membership,
         art=art, hidden=hidden, upload=upload, model=model, link=link,
@@ -119,6 +123,8 @@ def snapshot():
         "team_mails": list(Team.objects.values_list("mail_run_finished", "mail_run_crashed").order_by("id")),
         "exports": Export.objects.count(),
         "notifications": list(NotificationSettings.objects.values_list("user_id", "alerts", "comments", "runs").order_by("id")),
+        "sweeps": list(Sweep.objects.values_list("sweep_id", "state", "config").order_by("id")),
+        "media": list(RunMedia.objects.values_list("run_id", "key", "step").order_by("id")),
     }
 
 
@@ -233,6 +239,12 @@ GATES = [
     ("export_create", "member", lambda w, a: transfer.export_create(actor=a, team=w.team), policy.Denied),
     ("export_for", "member", lambda w, a: transfer.export_for(actor=a, team=w.team, export_id=1), policy.Denied),
     ("notification_settings_save", "anonymous", lambda w, a: accounts.notification_settings_save(actor=a, alerts=False), PermissionDenied),
+    ("sweep_create: sweep:create", "viewer", lambda w, a: experiments.sweep_create(actor=a, project=w.project, config=SWEEP), policy.Denied),
+    ("sweep_create: run:log", "sweeper", lambda w, a: experiments.sweep_create(actor=a, project=w.project, config=SWEEP), policy.Denied),
+    ("sweep_next", "viewer", lambda w, a: experiments.sweep_next(actor=a, sweep=w.sweep), policy.Denied),
+    ("sweep_control", "other", lambda w, a: experiments.sweep_control(actor=a, sweep=w.sweep, state="paused"), policy.Denied),
+    ("sweep_delete", "member", lambda w, a: experiments.sweep_delete(actor=a, sweep=w.sweep), policy.Denied),
+    ("media_save", "other", lambda w, a: experiments.media_save(actor=a, run=w.run, meta={"key": "t", "step": 0, "kind": "table"}, upload=SimpleUploadedFile("t.json", b'{"columns": ["a"], "data": [[1]]}')), policy.Denied),
     ("api_keys_revoke", "admin", lambda w, a: accounts.api_keys_revoke(actor=a, keys=ApiKey.objects.filter(pk=w.key.pk)), PermissionDenied),
 ]
 
@@ -270,6 +282,10 @@ def _actor(w, who):
         return w.people["viewer"]
     if who == "anonymous_public":  # sees a public project, may not have a workspace
         return AnonymousUser()
+    if who == "sweeper":  # holds sweep:create but may not log runs (a custom role on a viewer)
+        role = services.custom_role_create(actor=SYSTEM, organization=w.org, name="sweeper", base="viewer", scopes=["sweep:create"])
+        services.member_change_role(actor=SYSTEM, membership=Membership.objects.get(team=w.team, user=w.people["viewer"]), role=role.name)
+        return w.people["viewer"]
     if who == "outsider_editor":  # may edit the report, may not see the restricted project
         return w.people["member"]
     return w.people[who]

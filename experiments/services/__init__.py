@@ -28,6 +28,8 @@ from .runs import (
     run_update,
     runs_mark_crashed,
 )
+from .media import MAX_MEGAPIXELS, media_save
+from .sweeps import run_value, sweep_check_early_stop, sweep_control, sweep_create, sweep_delete, sweep_next
 from .workspace import clean_panels, clean_table, panel_edit, project_panels_save, view_delete, view_save, view_update
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "project_trash",
     "project_restore",
     "FINAL_STATES",
+    "MAX_MEGAPIXELS",
     "MAX_POINTS_PER_REQUEST",
     "access_list_set",
     "alert_create",
@@ -52,6 +55,7 @@ __all__ = [
     "finite",
     "history_append",
     "logs_append",
+    "media_save",
     "new_run_id",
     "panel_edit",
     "parse_columns",
@@ -73,4 +77,10 @@ __all__ = [
     "view_delete",
     "view_save",
     "view_update",
+    "run_value",
+    "sweep_check_early_stop",
+    "sweep_control",
+    "sweep_create",
+    "sweep_delete",
+    "sweep_next",
 ]

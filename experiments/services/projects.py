@@ -7,7 +7,7 @@ from accounts.models import User
 from teams import audit, policy
 from teams.models import Membership, Team
 
-from ..models import Project, RunFile, Visibility
+from ..models import Project, RunFile, RunMedia, Visibility
 from .storage import delete_stored
 
 
@@ -82,6 +82,7 @@ def project_delete(*, actor, project: Project, confirm: str) -> None:
     if confirm != project.name:
         raise ValidationError({"confirm": [f"Type the project's name, “{project.name}”, to delete it with all its runs."]})
     files = list(RunFile.objects.filter(run__project=project).values_list("storage", "file"))
+    files += [(None, name) for name in RunMedia.objects.filter(run__project=project).values_list("file", flat=True)]  # media: the media folder
     runs = project.runs.count()
     project.delete()
     audit.record(team=project.team, actor=actor, action="project.deleted", target=project.name, runs=runs, visibility=project.visibility)

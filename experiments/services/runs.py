@@ -187,6 +187,10 @@ def run_heartbeat(*, actor, run: Run) -> bool:
     if run.state == RunState.CRASHED:
         fields["state"] = RunState.RUNNING
     Run.objects.filter(pk=run.pk).update(**fields)
+    if run.sweep_id:  # hyperband may stop a sweep's run that fell behind
+        from .sweeps import sweep_check_early_stop
+
+        sweep_check_early_stop(run)
     return Run.objects.filter(pk=run.pk).values_list("stop_requested", flat=True).get()
 
 
@@ -202,7 +206,7 @@ def run_stop(*, actor, run: Run) -> Run:
 @transaction.atomic
 def run_delete(*, actor, run: Run) -> None:
     policy.require(actor, "run:delete", run)
-    files = list(run.files.values_list("storage", "file"))
+    files = list(run.files.values_list("storage", "file")) + [(None, name) for name in run.media.values_list("file", flat=True)]
     run.delete()  # guardian's direct-FK grants go with it (CASCADE)
     transaction.on_commit(lambda: delete_stored(files))
 

@@ -11,7 +11,7 @@ from .access import Denied, NotVisible, TeamAccess, _signed_in, denied_message, 
 
 # --- Projects and what lives in them ------------------------------------------------------
 
-# Rules that combine scopes with ownership: (the scopes that allow it, what a refusal says).
+# Rules that combine scopes with ownership, for runs and sweeps: (the scopes that allow it, what a refusal says).
 RUN_RULES = {
     "run:delete": (("run:delete_any", "run:delete_own"), "You may delete only runs you created (run:delete_own); run:delete_any is for team admins."),
     "run:stop": (("run:stop_any", "run:stop_own"), "You may stop only runs you created (run:stop_own); run:stop_any is for team admins."),
@@ -20,6 +20,11 @@ RUN_RULES = {
         "Only the account that logs this run, or a team admin (run:delete_any), may change its config, summary, state or name.",
     ),
     "run:move": (("run:delete_any", "run:move_own"), "Only the run's creator (while they may log here) or a team admin may move it."),
+    # sweeps live in projects too: the same table
+    "sweep:control": (
+        ("sweep:control_any", "sweep:control_own"),
+        "You may pause, resume, finish or cancel only sweeps you created (sweep:control_own); sweep:control_any is for team admins.",
+    ),
 }
 
 

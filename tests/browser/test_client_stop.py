@@ -79,6 +79,7 @@ def test_stop_from_the_browser_ends_the_client_run_as_stopped(page, live_server,
         heartbeat_interval=0.3,
         system_metrics_interval=60,
         capture_console=False,
+        capture=False,  # this test is about Stop; capture has its own tests
         on_stop=called.append,
     )
     try:

@@ -15,15 +15,18 @@ from teams.services import organization_create, team_create
 from tests import factories
 from teams.policy import SYSTEM
 
-ENV = ["TEAMSITE_BASE_URL", "TEAMSITE_API_KEY", "TEAMSITE_TEAM", "TEAMSITE_PROJECT", "TEAMSITE_USERNAME", "TEAMSITE_USER_EMAIL"]
+ENV = ["TEAMSITE_BASE_URL", "TEAMSITE_API_KEY", "TEAMSITE_TEAM", "TEAMSITE_PROJECT", "TEAMSITE_USERNAME", "TEAMSITE_USER_EMAIL",
+       "TEAMSITE_MODE", "TEAMSITE_DIR", "TEAMSITE_RUN_ID", "TEAMSITE_SWEEP_ID", "TEAMSITE_FINISH_TIMEOUT"]
 
 
 @pytest.fixture
-def site(live_server, settings, monkeypatch):
+def site(live_server, settings, monkeypatch, tmp_path):
     """A team `vision` whose admin holds an API key, served at site.url."""
     settings.ALLOWED_HOSTS = ["*"]
     for name in ENV:
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # never the developer's own credentials
+    monkeypatch.setenv("TEAMSITE_DIR", str(tmp_path / "teamsite"))
     admin = factories.user(username="ada")
     org = organization_create(actor=SYSTEM, slug="acme", name="Acme", admin=admin)
     team = team_create(organization=org, slug="vision", name="Vision", actor=admin)
@@ -36,6 +39,7 @@ def site(live_server, settings, monkeypatch):
         options.setdefault("api_key", key)
         options.setdefault("capture_console", False)
         options.setdefault("system_metrics_interval", None)
+        options.setdefault("capture", False)
         run = ts.init(**options)
         started.append(run)
         return run

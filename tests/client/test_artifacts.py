@@ -94,3 +94,21 @@ def test_the_cli_cleans_the_cache(cache, capsys):
     (cache / "blobs" / "ab" / "abcd").write_bytes(b"x" * 10)
     assert cli.main(["cache", "clean"]) == 0
     assert "Removed the artifact cache" in capsys.readouterr().out and not cache.exists()
+
+
+def test_the_cli_puts_and_gets_an_artifact(site, tmp_path, cache, capsys, monkeypatch):
+    from teamsite_client import cli
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    data = _tree(tmp_path / "weights", {"model.bin": os.urandom(50_000), "config.json": b"{}"})
+    common = ["--host", site.url, "--key", site.key]
+    team, project = site.team.slug, "cli-project"
+    assert cli.main(["artifact", *common, "put", f"{team}/{project}/weights", str(data), "--type", "model", "--alias", "best"]) == 0
+    assert f"{team}/{project}/weights:v0 logged" in capsys.readouterr().out
+    assert cli.main(["artifact", *common, "put", f"{team}/{project}/weights", str(data), "--type", "model"]) == 0
+    assert "unchanged" in capsys.readouterr().out  # the same content makes no new version
+    target = tmp_path / "got"
+    assert cli.main(["artifact", *common, "get", f"{team}/{project}/weights:best", "--root", str(target)]) == 0
+    assert (target / "model.bin").read_bytes() == (data / "model.bin").read_bytes()
+    assert cli.main(["artifact", *common, "get", "not-a-name"]) == 1
+    assert "TEAM/PROJECT/NAME" in capsys.readouterr().err

@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT = ROOT / "clients" / "python"
 PACKAGE = CLIENT / "teamsite_client"
-OPTIONAL = {"sysmetrics.py": {"psutil", "pynvml"}, "artifacts.py": {"tqdm"}}  # extras, imported inside try
+OPTIONAL = {"sysmetrics.py": {"psutil", "pynvml"}, "artifacts.py": {"tqdm"}, "media.py": {"PIL", "numpy"}}  # the [system] and [media] extras and tqdm, imported inside try
 
 
 def _project(path):

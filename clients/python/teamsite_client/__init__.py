@@ -64,8 +64,9 @@ How it behaves (the contract scripts can rely on):
   turns True and the next `run.log(...)` raises `RunStopped` in the training
   thread; catch it to save a checkpoint and exit cleanly.
 - `run.finish()` is idempotent: it restores sys.stdout/sys.stderr, flushes
-  everything with a bounded wait (30 s by default; what is left after that is
-  dropped with a warning), marks the run finished (PATCH state) and stops the
+  everything with a bounded wait (TEAMSITE_FINISH_TIMEOUT, 60 s by default; what
+  is left after that is saved in the run's folder for `teamsite sync`, and one
+  warning says where), marks the run finished (PATCH state) and stops the
   thread. Used as a context manager, an exception inside the block marks the run
   failed (its traceback goes to the run's logs) and propagates; `RunStopped`
   leaves the run stopped. An atexit hook finishes runs left open: as finished,
@@ -80,6 +81,12 @@ metadata=...)`, `art.add_file(path)`, `art.add_dir(path)`,
 and its `.download(root=None)`; only contents the site lacks are sent, in
 resumable parts; downloads are checked by sha256 and cached by it.
 
+Also: modes (TEAMSITE_MODE online / offline / disabled, offline.py), the run's
+folder on disk when the server is away and `teamsite sync` (journal.py),
+`teamsite login` (credentials.py), media (`ts.Image`, `ts.Table`,
+`ts.Histogram`, media.py), what reproduces a run (capture.py) and sweep agents
+(`ts.agent`, `teamsite agent`, agent.py).
+
 Modules: session.py (init, the atexit hook), run.py (what the training thread
 calls), sender.py (the background thread), transport.py (HTTP, backoff),
 values.py (input checks), synced.py (config and summary), console.py,
@@ -88,7 +95,9 @@ sysmetrics.py, limits.py (the numbers above), cli.py (the `teamsite` command).
 
 from ._version import __version__
 from .artifacts import Artifact
+from .agent import agent
 from .errors import RunStopped, TeamsiteError, TeamsiteWarning
+from .media import Histogram, Image, Table
 from .run import Run
 from .session import init
 from .synced import Config, Summary
@@ -97,6 +106,10 @@ from .transport import DEFAULT_BASE_URL
 __all__ = [
     "init",
     "Artifact",
+    "agent",
+    "Image",
+    "Table",
+    "Histogram",
     "Run",
     "Config",
     "Summary",

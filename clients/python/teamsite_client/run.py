@@ -22,6 +22,8 @@ from typing import Any
 from . import limits
 from .console import ConsoleTee
 from .errors import RunStopped, TeamsiteError, TeamsiteWarning
+from .journal import RunFolder
+from .media import media_entries, split_media
 from .sender import Channel, Sender
 from .synced import Config, Summary
 from .transport import Transport, quote
@@ -59,6 +61,7 @@ class Run(Sender):
         capture_console: bool = True,
         system_metrics_interval: float | None = 15.0,
         heartbeat_interval: float = 15.0,
+        folder: RunFolder | None = None,
     ):
         self._transport = transport
         self.team = team
@@ -93,6 +96,15 @@ class Run(Sender):
         self._summary_set: dict = {}  # keys the script set itself: they win over logged values
         self._uploads: deque = deque()
         self._alerts: deque = deque()
+        self._media: deque = deque()  # (meta, filename, payload)
+        # offline mode: the folder every request goes to; online: made when the server is away
+        self._folder = folder
+        self._journal_mode = folder is not None
+        self._spooling = False  # history waits in the folder, to be sent before memory
+        self._spool_next = 0
+        self._spill_lock = threading.Lock()  # takes from memory and writes to disk as one step
+        self._disk_lock = threading.Lock()
+        self._spill_wake = threading.Event()
 
         self._state = "running"
         self._stopped = False
@@ -112,6 +124,7 @@ class Run(Sender):
         self._next_sample = time.monotonic() + self._sample_interval
 
         self._channels = [
+            Channel("spool", "history saved on disk", self._take_spool, self._send_spool, interval=0),
             Channel("history", "history", self._take_history, lambda b: self._post_rows("history", b.rows, b.batch_id),
                     ready=lambda: self._row_points >= limits.FLUSH_POINTS),
             Channel("system", "system metrics", self._take_system, lambda b: self._post_rows("system", b.rows, b.batch_id)),
@@ -119,13 +132,17 @@ class Run(Sender):
             Channel("patch", "a config/summary change", self._take_patch, self._send_patch),
             Channel("files", "a file upload", self._take_upload, self._send_upload, interval=0),
             Channel("alerts", "an alert", self._take_alert, self._send_alert, interval=0),
+            Channel("media", "media", self._take_media, self._send_media, interval=0),
         ]
+        self._channels_by_name = {channel.name: channel for channel in self._channels}
 
         self._tees: list[tuple[str, ConsoleTee]] = []
         if capture_console:
             self._capture_console()
         self._thread = threading.Thread(target=self._worker, name=f"teamsite-run-{self.run_id}", daemon=True)
         self._thread.start()
+        if not self._journal_mode:
+            threading.Thread(target=self._spiller, name=f"teamsite-spill-{self.run_id}", daemon=True).start()
         open_runs.add(self)
 
     # --- what a script calls -------------------------------------------------------
@@ -139,6 +156,11 @@ class Run(Sender):
     def state(self) -> str:
         """running, finished, failed, stopped (as far as the client knows)."""
         return self._state
+
+    @property
+    def folder(self):
+        """The run's folder on disk (offline mode; online once something had to wait there), or None."""
+        return self._folder.path if self._folder is not None else None
 
     @property
     def path(self) -> str:
@@ -189,11 +211,12 @@ class Run(Sender):
         if os.getpid() != self._pid:
             self._warn_once("fork", "teamsite: run.log was called in a child process; only the process that called init sends data.")
             return
+        data, media = split_media(data)
         values = flatten_metrics(data)
         if step is not None:
             step = clean_step(step)
         now = time.time()
-        dropped, backwards, wake = 0, None, False
+        dropped, backwards, wake, spill = 0, None, False, False
         with self._lock:
             if self._stopped:
                 raise RunStopped(self._stop_message(), code="stopped")
@@ -209,7 +232,11 @@ class Run(Sender):
                 self._next_step = step + 1
                 if values:
                     dropped = self._buffer(step, values, now)
+                if media:
+                    self._media.extend(media_entries(media, step))
+                    wake = True
                 wake = self._row_points >= limits.FLUSH_POINTS
+                spill = self._row_points > limits.SPILL_POINTS
             count = self._step_warnings
         if backwards is not None:
             if count <= 10:
@@ -224,6 +251,8 @@ class Run(Sender):
             )
         if wake:
             self._wake.set()
+        if spill:
+            self._spill_wake.set()
 
     def _buffer(self, step: int, values: dict, now: float) -> int:
         """Append one step's values (under the lock); the number of old points dropped."""
@@ -313,11 +342,13 @@ class Run(Sender):
         self._wake.set()
 
     def finish(self, state: str = "finished", timeout: float | None = None) -> None:
-        """Flush everything (waiting at most `timeout` seconds, 30 by default), end
-        the run as `state` and restore the console. Calling it again does nothing."""
+        """Flush everything (waiting at most `timeout` seconds: TEAMSITE_FINISH_TIMEOUT,
+        60 by default), end the run as `state` and restore the console. What could
+        not be sent in time stays in the run's folder for `teamsite sync`, and one
+        line says where. Calling it again does nothing."""
         if state not in END_STATES:
             raise ValueError(f"teamsite: state is one of {', '.join(sorted(END_STATES))}.")
-        timeout = limits.FINISH_TIMEOUT if timeout is None else timeout
+        timeout = limits.finish_timeout() if timeout is None else timeout
         if threading.current_thread() is self._thread:
             return  # on_stop calling finish: the background thread is ending the run already
         with self._lock:

@@ -19,7 +19,8 @@ import traceback
 import uuid
 
 from . import limits
-from .transport import HTTPStatusError, Offline, backoff, multipart
+from .spool import Spooler
+from .transport import HTTPStatusError, Offline, backoff
 
 logger = logging.getLogger("teamsite_client")
 
@@ -68,15 +69,19 @@ class Batch:
         self.keys = {key for row in rows for key in row["values"]}
 
 
-class Sender:
+class Sender(Spooler):
     """What the background thread does for a Run (see the module docstring)."""
 
     # --- taking from the buffers, sending -----------------------------------------
 
+    @staticmethod
+    def _rows_body(rows, batch_id):
+        return {"columns": columns(rows), "batch_id": batch_id} if steps_in_order(rows) else {"rows": rows, "batch_id": batch_id}
+
     def _post_rows(self, kind, rows, batch_id):
         """Send one batch of history ("history") or system metrics ("system")."""
         endpoint = "history" if kind == "history" else "system-metrics"
-        body = {"columns": columns(rows), "batch_id": batch_id} if steps_in_order(rows) else {"rows": rows, "batch_id": batch_id}
+        body = self._rows_body(rows, batch_id)
         answer = self._transport.request("POST", f"{self._base}/{endpoint}", body, timeout=self._timeout())
         return (answer or {}).get("accepted")
 
@@ -89,6 +94,11 @@ class Sender:
         return rows, points
 
     def _take_history(self):
+        if self._spool_waiting():
+            return None  # older history waits on disk: it goes first
+        return self._take_memory_history()
+
+    def _take_memory_history(self):
         with self._lock:
             if not self._rows:
                 return None
@@ -142,8 +152,15 @@ class Sender:
         if not os.path.isfile(local):
             self._warn(f"teamsite: {local} is gone; it was not uploaded.")
             return
-        headers, body = multipart(field, local)
-        self._transport.request("POST", f"{self._base}/files", data=body, headers=headers, timeout=max(60.0, self._timeout()))
+        self._transport.upload(f"{self._base}/files", field, local, timeout=max(60.0, self._timeout()))
+
+    def _take_media(self):
+        with self._lock:
+            return self._media.popleft() if self._media else None
+
+    def _send_media(self, item):
+        meta, filename, payload = item
+        self._transport.upload_media(f"{self._base}/media", meta, filename, payload, timeout=max(60.0, self._timeout()))
 
     def _take_alert(self):
         with self._lock:
@@ -237,8 +254,8 @@ class Sender:
         if not self._offline:
             self._offline = True
             self._warn(
-                f"teamsite: cannot reach {self._transport.base_url} ({exc}); the run keeps its data in memory "
-                f"(up to {self.max_buffered_points:,} points) and retries in the background."
+                f"teamsite: cannot reach {self._transport.base_url} ({exc}); the run keeps its data "
+                f"(in memory, then on disk past {limits.SPILL_POINTS:,} points) and retries in the background."
             )
 
     def _back_online(self):
@@ -337,9 +354,11 @@ class Sender:
         if end.pending is not None:
             left.append(f"the end state ({state})")
         if left:
+            self._keep_on_disk(end.pending)
+            where = self._folder.path
             self._warn(
-                f"teamsite: could not send everything for {self.path} within the finish timeout; "
-                f"lost: {', '.join(left)}. The server marks a silent run crashed after a few minutes."
+                f"teamsite: the server took not everything for {self.path} within the finish timeout; "
+                f"the rest ({', '.join(left)}) is saved in {where}: send it with `teamsite sync {where}`."
             )
 
     def _has_more(self, channel):
@@ -349,6 +368,10 @@ class Sender:
         }
         if channel.name == "patch":
             return any(self._patch.values())
+        if channel.name == "spool":
+            return self._spool_waiting()
+        if channel.name == "media":
+            return bool(self._media)
         return bool(buffers.get(channel.name))
 
     def _leftovers(self):
@@ -369,4 +392,8 @@ class Sender:
             left.append("config/summary changes")
         if self._alerts or pending["alerts"]:
             left.append("alerts")
+        if self._media or pending["media"]:
+            left.append(f"{len(self._media) + (1 if pending['media'] else 0)} media")
+        if self._spool_waiting() or pending["spool"]:
+            left.append("history saved on disk during the outage")
         return left

@@ -13,14 +13,19 @@ import secrets
 import socket
 import string
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from . import limits
+from . import credentials
+from .capture import collect, switches
 from .errors import RunStopped, TeamsiteError
+from .journal import RunFolder
+from .offline import DisabledRun, JournalTransport
 from .run import Run, open_runs
-from .transport import DEFAULT_BASE_URL, HTTPStatusError, Offline, Transport, backoff, quote
+from .transport import HTTPStatusError, Offline, Transport, backoff, quote
 from .values import jsonable
 
 logger = logging.getLogger("teamsite_client")
@@ -57,15 +62,16 @@ def _install_hooks() -> None:
     sys.excepthook = excepthook
 
 
-def _create_run(transport: Transport, path: str, body: dict) -> dict:
-    """POST the run, retrying an unreachable server and 429/5xx a few times."""
+def _create_run(transport: Transport, path: str, body: dict, attach: bool = False) -> dict:
+    """POST the run, retrying an unreachable server and 429/5xx a few times. With
+    `attach` (a sweep agent made the run already) an existing run is taken over."""
     attempts = 0
     while True:
         attempts += 1
         try:
             return transport.request("POST", path, body)
         except HTTPStatusError as exc:
-            if exc.status == 409 and attempts > 1:
+            if exc.status == 409 and (attempts > 1 or attach):
                 # an earlier try reached the server but its answer was lost
                 return transport.request("GET", f"{path}/{quote(body['run_id'])}")
             transient = exc.status == 429 or exc.status >= 500
@@ -112,6 +118,8 @@ def init(
     capture_console: bool = True,
     system_metrics_interval: float | None = 15.0,
     heartbeat_interval: float = 15.0,
+    mode: str | None = None,
+    capture: bool | Mapping[str, bool] | None = None,
 ) -> Run:
     """Start a run in `team`/`project` and return it.
 
@@ -126,9 +134,25 @@ def init(
     The run is created synchronously: a refusal raises TeamsiteError with the
     server's sentence, and so does a server that cannot be reached after a few
     seconds of retries.
+
+    `mode` (else TEAMSITE_MODE): "online" (the default), "offline" (everything is
+    written under TEAMSITE_DIR, default ./teamsite, for `teamsite sync`; needs
+    `team`) or "disabled" (a run whose every call does nothing). `capture`: what
+    reproduces the run, saved with it (see capture.py); False turns it off.
+    Without base_url/api_key and their variables, the host and key saved by
+    `teamsite login` are used. Under a sweep agent (TEAMSITE_SWEEP_ID and
+    TEAMSITE_RUN_ID set) the agent's run is taken over: the sweep's parameters
+    win over the same keys of `config`.
     """
-    base_url = base_url or os.environ.get("TEAMSITE_BASE_URL") or DEFAULT_BASE_URL
-    api_key = api_key or os.environ.get("TEAMSITE_API_KEY")
+    mode = (mode or os.environ.get("TEAMSITE_MODE") or "online").strip().lower()
+    if mode not in MODES:
+        raise TeamsiteError(f"TEAMSITE_MODE is online, offline or disabled, not {mode!r}.")
+    if mode == "disabled":
+        return DisabledRun(project=project, config=dict(config) if isinstance(config, Mapping) else None, name=name)
+    parts = switches(capture)
+    base_url, api_key = credentials.resolve(base_url, api_key)
+    if mode == "offline":
+        api_key = api_key or "offline"
     if not api_key:
         raise TeamsiteError(
             "No API key: pass api_key= or set TEAMSITE_API_KEY. Make one under Settings > API keys "
@@ -144,24 +168,34 @@ def init(
             raise TypeError(f"teamsite: config is a dict, not {type(config).__name__}.")
     if tags is not None and isinstance(tags, str):
         tags = [tags]
-    transport = Transport(base_url, api_key)
-    team = team or os.environ.get("TEAMSITE_TEAM") or _pick_team(transport)
+    attach = bool(os.environ.get("TEAMSITE_SWEEP_ID") and os.environ.get("TEAMSITE_RUN_ID") and not run_id)
+    run_id = run_id or os.environ.get("TEAMSITE_RUN_ID") or "".join(secrets.choice(RUN_ID_ALPHABET) for _ in range(8))
+    folder = None
+    team = team or os.environ.get("TEAMSITE_TEAM")
+    if mode == "offline":
+        if not team:
+            raise TeamsiteError("Offline runs need their team: pass team= or set TEAMSITE_TEAM.")
+        folder = RunFolder.create(prefix="offline-run", run_id=run_id, info={"base_url": base_url, "team": team, "project": project, "run_id": run_id})
+        transport = JournalTransport(folder, base_url)
+    else:
+        transport = Transport(base_url, api_key)
+    team = team or _pick_team(transport)
     body = {
-        "run_id": run_id or "".join(secrets.choice(RUN_ID_ALPHABET) for _ in range(8)),
+        "run_id": run_id,
         "name": name,
         "config": jsonable(dict(config), "config") if config is not None else None,
         "tags": [str(tag) for tag in tags] if tags is not None else None,
         "notes": notes,
         "group": group,
         "job_type": job_type,
-        "host": socket.gethostname(),
+        "host": socket.gethostname() if parts["host"] else None,
         "username": os.environ.get("TEAMSITE_USERNAME") or None,
         "user_email": os.environ.get("TEAMSITE_USER_EMAIL") or None,
     }
     body = {key: value for key, value in body.items() if value is not None}
-    info = _create_run(transport, f"/teams/{quote(team)}/projects/{quote(project)}/runs", body)
+    info = _create_run(transport, f"/teams/{quote(team)}/projects/{quote(project)}/runs", body, attach=attach)
     _install_hooks()
-    return Run(
+    run = Run(
         transport=transport,
         team=team,
         project=project,
@@ -170,4 +204,27 @@ def init(
         capture_console=capture_console,
         system_metrics_interval=system_metrics_interval,
         heartbeat_interval=heartbeat_interval,
+        folder=folder,
     )
+    if attach and config:
+        missing = {key: value for key, value in jsonable(dict(config), "config").items() if key not in run.config}
+        if missing:
+            run.config.update(missing)
+    if any(parts.values()):
+        threading.Thread(target=_capture, args=(run, parts), name="teamsite-capture", daemon=True).start()
+    return run
+
+
+MODES = ("online", "offline", "disabled")
+
+
+def _capture(run: Run, parts: dict) -> None:
+    """Collect what reproduces the run (git, pip freeze: slow) off the training thread, then save it."""
+    try:
+        files = collect(parts)
+        for name, local in files.items():
+            run.save(local, name=name)
+    except TeamsiteError:
+        pass  # the run ended first
+    except Exception:  # pragma: no cover - never stop a run over its metadata
+        logger.debug("teamsite: capture failed", exc_info=True)

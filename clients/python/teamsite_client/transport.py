@@ -91,6 +91,16 @@ class Transport:
         except ValueError:
             return None
 
+    def upload(self, path: str, field: str, local: str, timeout=None) -> None:
+        """POST one file (streamed from disk) as multipart field `field`."""
+        headers, body = multipart(field, local)
+        self.request("POST", path, data=body, headers=headers, timeout=timeout)
+
+    def upload_media(self, path: str, meta: dict, filename: str, payload: bytes, timeout=None) -> None:
+        """POST one image, table or histogram (spec/api.md, .../media)."""
+        headers, body = multipart_media(json.dumps(meta), filename, payload)
+        self.request("POST", path, data=body, headers=headers, timeout=timeout)
+
     @staticmethod
     def _error(exc: urllib.error.HTTPError) -> HTTPStatusError:
         try:
@@ -148,3 +158,19 @@ def multipart(field: str, local_path: str) -> tuple[dict[str, str], Iterator[byt
 
     headers = {"Content-Type": f"multipart/form-data; boundary={boundary}", "Content-Length": str(len(head) + size + len(tail))}
     return headers, body()
+
+
+def multipart_media(meta_json: str, filename: str, payload: bytes) -> tuple[dict[str, str], bytes]:
+    """(headers, body) for POST .../media: a `meta` field (JSON) and a `file` field."""
+    boundary = f"teamsite-{uuid.uuid4().hex}"
+    safe_name = filename.replace('"', "%22").replace("\r", "").replace("\n", "") or "media"
+    body = (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="meta"\r\n'
+        "Content-Type: application/json\r\n\r\n"
+        f"{meta_json}\r\n"
+        f"--{boundary}\r\n"
+        f'Content-Disposition: form-data; name="file"; filename="{safe_name}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode() + payload + f"\r\n--{boundary}--\r\n".encode()
+    return {"Content-Type": f"multipart/form-data; boundary={boundary}", "Content-Length": str(len(body))}, body

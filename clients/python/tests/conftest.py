@@ -6,13 +6,16 @@ from fakeserver import FakeServer
 import teamsite_client as ts
 from teamsite_client import limits
 
-ENV = ["TEAMSITE_BASE_URL", "TEAMSITE_API_KEY", "TEAMSITE_TEAM", "TEAMSITE_PROJECT", "TEAMSITE_USERNAME", "TEAMSITE_USER_EMAIL"]
+ENV = ["TEAMSITE_BASE_URL", "TEAMSITE_API_KEY", "TEAMSITE_TEAM", "TEAMSITE_PROJECT", "TEAMSITE_USERNAME", "TEAMSITE_USER_EMAIL",
+       "TEAMSITE_MODE", "TEAMSITE_DIR", "TEAMSITE_RUN_ID", "TEAMSITE_SWEEP_ID", "TEAMSITE_FINISH_TIMEOUT"]
 
 
 @pytest.fixture(autouse=True)
-def clean_env(monkeypatch):
+def clean_env(monkeypatch, tmp_path):
     for name in ENV:
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # never the developer's own credentials
+    monkeypatch.setenv("TEAMSITE_DIR", str(tmp_path / "teamsite"))
 
 
 @pytest.fixture
@@ -41,6 +44,7 @@ def start(server):
         options.setdefault("api_key", "test-key")
         options.setdefault("capture_console", False)
         options.setdefault("system_metrics_interval", None)
+        options.setdefault("capture", False)
         run = ts.init(**options)
         started.append(run)
         return run

@@ -5,6 +5,7 @@ import time
 import pytest
 
 import teamsite_client as ts
+from teamsite_client import cli
 from teamsite_client import session
 
 
@@ -44,16 +45,24 @@ def test_finish_is_idempotent_and_the_end_state_is_sent_last(start, server):
         start().finish(state="done")
 
 
-def test_finish_gives_up_after_its_timeout_and_says_what_was_lost(start, server, fast):
+def test_finish_gives_up_after_its_timeout_and_leaves_the_rest_for_sync(start, server, fast):
     run = start()
     server.offline = True
     run.log({"x": 1})
+    run.log({"samples": ts.Table(columns=["a"], data=[[1]])})
     started = time.monotonic()
     with pytest.warns(ts.TeamsiteWarning):
         run.finish(timeout=0.5)
     assert time.monotonic() - started < 3
-    (lost,) = [message for message in run.warnings if "could not send everything" in message]
-    assert "1 history points" in lost and "the end state (finished)" in lost
+    (left,) = [message for message in run.warnings if "within the finish timeout" in message]
+    assert "1 history points" in left and "the end state (finished)" in left and "1 media" in left
+    assert f"teamsite sync {run.folder}" in left
+    server.offline = False
+    assert cli.main(["sync", str(run.folder), "--host", server.url, "--key", "k"]) == 0
+    assert server.values("x") == [1] and server.end_states() == ["finished"]
+    assert len([r for r in server.sent("media", "POST") if r.answered]) == 1
+    assert cli.main(["sync", str(run.folder), "--host", server.url, "--key", "k"]) == 0  # twice: nothing twice
+    assert server.values("x") == [1] and server.end_states() == ["finished"]
 
 
 def test_runs_left_open_are_finished_at_exit_or_failed_after_an_uncaught_exception(start, server, monkeypatch):
