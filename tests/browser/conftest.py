@@ -58,6 +58,12 @@ def page(browser, live_server, settings):
     context.close()
 
 
+def htmx_settled(page):
+    """After an in-place action's answer arrived: wait until htmx has swapped and settled it in,
+    so the next step acts on the new elements, not on the ones being replaced."""
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')")
+
+
 def sign_in(page, username, password):
     page.goto("/accounts/login/")
     page.fill("input[name=login]", username)

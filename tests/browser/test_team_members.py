@@ -14,7 +14,7 @@ from accounts.models import User
 from teams import services
 from teams.models import Invitation, Membership
 from tests import factories
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import htmx_settled, sign_in
 from teams.policy import SYSTEM
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -167,6 +167,7 @@ def test_role_change_saves_on_change_in_place(page):
     with page.expect_response(posted_to(f"{MEMBERS}bob/role/")) as answer:
         page.select_option("#role-bob", "viewer")
     assert answer.value.status == 200, f"role change answered {answer.value.status}"
+    htmx_settled(page)
     expect(page.locator("#role-bob")).to_have_value("viewer")
     assert role_of(team, bob) == "viewer"
     assert_same_document(page, MEMBERS)
@@ -174,6 +175,7 @@ def test_role_change_saves_on_change_in_place(page):
     with page.expect_response(posted_to(f"{MEMBERS}carol/role/")) as answer:
         page.select_option("#role-carol", "admin")
     assert answer.value.status == 200, f"role change answered {answer.value.status}"
+    htmx_settled(page)
     expect(page.locator("#single-admin-warning")).to_have_count(0)
     expect(page.locator("#role-carol")).to_have_value("admin")
     assert role_of(team, carol) == "admin"
