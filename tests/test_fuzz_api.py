@@ -36,9 +36,20 @@ def fuzz_world(db, tmp_path):
     experiments.logs_append(actor=w.member, run=run, lines=["hello"])
     report = factories.report(w.team, author=w.member)
     comment = factories.comment(report, author=w.member)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from registry import services as registry
+
+    version = registry.version_create(actor=w.member, project=project, name="mnist", type="dataset", aliases=["best"],
+                                      entries=registry.entries_from_uploads({"a.txt": SimpleUploadedFile("a.txt", b"a")}))[0]
+    model = registry.model_create(actor=w.member, team=w.team, name="clf")
+    registry.model_link(actor=w.member, model=model, version=version)
+    sweep = experiments.sweep_create(actor=w.member, project=project, config={
+        "method": "grid", "metric": {"name": "loss", "goal": "minimize"}, "parameters": {"lr": {"values": [0.1, 0.01]}}})
     w.pinned = {
         "team": "fz", "project": "vision", "run_id": "r1", "report_id": str(report.pk),
         "comment_id": str(comment.pk), "username": w.viewer.username, "org": w.org.slug,
+        "name": "mnist", "model": "clf", "version": "v0", "alias": "best", "sweep_id": sweep.sweep_id,
     }
     w.key = factories.api_key(w.member)
     return w

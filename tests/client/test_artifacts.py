@@ -101,8 +101,10 @@ def test_the_cli_puts_and_gets_an_artifact(site, tmp_path, cache, capsys, monkey
 
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     data = _tree(tmp_path / "weights", {"model.bin": os.urandom(50_000), "config.json": b"{}"})
+    from tests import factories
+
     common = ["--host", site.url, "--key", site.key]
-    team, project = site.team.slug, "cli-project"
+    team, project = site.team.slug, factories.project(site.team, name="cli-project", actor=site.admin).name
     assert cli.main(["artifact", *common, "put", f"{team}/{project}/weights", str(data), "--type", "model", "--alias", "best"]) == 0
     assert f"{team}/{project}/weights:v0 logged" in capsys.readouterr().out
     assert cli.main(["artifact", *common, "put", f"{team}/{project}/weights", str(data), "--type", "model"]) == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Callable
 
@@ -66,3 +67,23 @@ class ConsoleTee:
 
     def __getattr__(self, name):
         return getattr(self._original, name)
+
+
+def capture_console(add_lines) -> list:
+    """Tee sys.stdout and sys.stderr into `add_lines`; returns the (name, tee) pairs to release later."""
+    tees = []
+    for name in ("stdout", "stderr"):
+        original = getattr(sys, name)
+        if original is None:
+            continue
+        tee = ConsoleTee(original, add_lines)
+        setattr(sys, name, tee)
+        tees.append((name, tee))
+    return tees
+
+
+def release_console(tees) -> None:
+    for name, tee in tees:
+        tee.stop()
+        if getattr(sys, name) is tee:
+            setattr(sys, name, tee._original)

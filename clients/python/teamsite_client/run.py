@@ -10,7 +10,6 @@ import glob as globbing
 import logging
 import os
 import posixpath
-import sys
 import threading
 import time
 import traceback
@@ -20,7 +19,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import limits
-from .console import ConsoleTee
+from .console import ConsoleTee, capture_console, release_console
 from .errors import RunStopped, TeamsiteError, TeamsiteWarning
 from .journal import RunFolder
 from .media import media_entries, split_media
@@ -310,8 +309,7 @@ class Run(Sender):
         return relative.replace(os.sep, "/")
 
     def log_artifact(self, artifact, aliases=None, progress: bool = True) -> dict:
-        """Log `artifact` (ts.Artifact) as a version this run made; returns once the site holds it:
-        {"version", "digest", "created"} (created False: the same content as the newest version)."""
+        """Log `artifact` (ts.Artifact) as made by this run; returns {"version", "digest", "created"} once the site holds it."""
         from .artifacts import log_artifact
 
         return log_artifact(self._transport, self.team, self.project, artifact, aliases=aliases, run_id=self.run_id, progress=progress)
@@ -323,15 +321,13 @@ class Run(Sender):
         return use_artifact(self._transport, self.team, self.project, self.run_id, ref)
 
     def alert(self, title: str, text: str = "", level: str = "info", wait_duration: float = 300) -> None:
-        """Send an alert (an email to the run's owner) in the background. `level` is
-        info, warn or error; the same title again within `wait_duration` seconds
-        (a number or a timedelta) is recorded but not emailed."""
+        """Send an alert in the background (info, warn or error); the same title within `wait_duration` seconds is stored, not sent."""
         level = getattr(level, "value", level)
         if str(level).lower() not in ALERT_LEVELS:
             raise ValueError("teamsite: level is 'info', 'warn' or 'error'.")
         title = (title or "").strip()
-        if not title or len(title) > 200:
-            raise ValueError("teamsite: an alert needs a title of at most 200 characters.")
+        if not title or len(title) > 64:  # spec/api.md: a title of 1-64 characters
+            raise ValueError("teamsite: an alert needs a title of 1 to 64 characters.")
         if hasattr(wait_duration, "total_seconds"):
             wait_duration = wait_duration.total_seconds()
         body = {"title": title, "text": str(text or ""), "level": ALERT_LEVELS[str(level).lower()], "wait_duration": float(wait_duration)}
@@ -373,20 +369,11 @@ class Run(Sender):
     # --- console -------------------------------------------------------------------
 
     def _capture_console(self) -> None:
-        for name in ("stdout", "stderr"):
-            original = getattr(sys, name)
-            if original is None:
-                continue
-            tee = ConsoleTee(original, self._add_lines)
-            setattr(sys, name, tee)
-            self._tees.append((name, tee))
+        self._tees.extend(capture_console(self._add_lines))
 
     def _release_console(self) -> None:
         tees, self._tees = self._tees, []
-        for name, tee in tees:
-            tee.stop()
-            if getattr(sys, name) is tee:
-                setattr(sys, name, tee._original)
+        release_console(tees)
 
     def _add_lines(self, lines: list[str]) -> None:
         with self._lines_lock:
