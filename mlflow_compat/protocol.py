@@ -63,6 +63,7 @@ class Call:
         self.request = request
         self.actor = request.user
         self.path = path
+        self.args = getattr(request, "mlflow_args", [])  # the `*` segments of the endpoint's path
         self._body = None
 
     @property
@@ -214,9 +215,22 @@ def answer(request, handler, path=""):
     return JsonResponse(result if result is not None else {}, json_dumps_params={"allow_nan": False})
 
 
+def _match(endpoint: str):
+    """The endpoint's handlers and the values of its `*` segments (logged-models/<model_id>/tags/<key>)."""
+    methods = ENDPOINTS.get(endpoint)
+    if methods is not None:
+        return methods, []
+    parts = endpoint.split("/")
+    for key, candidates in ENDPOINTS.items():
+        pattern = key.split("/")
+        if "*" in pattern and len(pattern) == len(parts) and all(p in ("*", part) for p, part in zip(pattern, parts)):
+            return candidates, [part for p, part in zip(pattern, parts) if p == "*"]
+    return None, []
+
+
 @csrf_exempt
 def dispatch(request, endpoint: str, version: str = "2.0"):
-    methods = ENDPOINTS.get(endpoint.rstrip("/"))
+    methods, request.mlflow_args = _match(endpoint.rstrip("/"))
     if methods is None:
         return error_response("ENDPOINT_NOT_FOUND", f"No MLflow endpoint {request.path} here ({request.method}).", 404)
     handler = methods.get(request.method) or (methods.get("POST") if request.method == "PUT" else None)

@@ -17,7 +17,9 @@ from registry.models import ModelAlias, ModelVersion, RegisteredModel
 from experiments.models import RunFile
 from teams import policy
 
-from . import mapping, search
+from teams import storage as team_storage
+
+from . import mapping, models_api, search
 from .filters import parse_simple
 from .protocol import MlflowError, endpoint, invalid, missing
 
@@ -183,6 +185,9 @@ def alias(call):
 
 
 def _source_files(actor, source, run_id):
+    if (source or "").startswith("models:/m-"):  # a logged model (MLflow 3): the files under its folder of its run
+        logged = models_api.logged_model(actor, source[len("models:/"):].split("/")[0])
+        return logged.run, models_api.files_of(logged)
     match = SOURCE.match(source or "")
     if not match:
         raise invalid(f"Unsupported model version source {source!r}: use runs:/<run_id>/<path> or the run's mlflow-artifacts URI.")
@@ -197,7 +202,7 @@ def _source_files(actor, source, run_id):
             relative = record.path.rpartition("/")[2]
         else:
             relative = record.path[len(prefix) + 1:] if prefix else record.path
-        entries.append(registry.Entry(relative, record.size, record.sha256, record.file.open("rb")))
+        entries.append(registry.Entry(relative, record.size, record.sha256, team_storage.open_stream(record.storage, record.file.name)))
     return run, entries
 
 
@@ -256,6 +261,10 @@ def version_download_uri(call):
     policy.require(call.actor, "registry:download", link.model.team)
     meta = link.artifact_version.metadata or {}
     run = mapping.run_by_id(call.actor, meta.get("mlflow_run_id", ""))
-    match = SOURCE.match(meta.get("mlflow_source", ""))
-    path = (match.group("path") or "").strip("/") if match else ""
+    source = meta.get("mlflow_source", "")
+    if source.startswith("models:/m-"):  # a logged model: its folder among the run's files
+        path = f"models/{source[len('models:/'):].split('/')[0]}"
+    else:
+        match = SOURCE.match(source)
+        path = (match.group("path") or "").strip("/") if match else ""
     return {"artifact_uri": mapping.artifact_uri(run) + (f"/{path}" if path else "")}

@@ -301,3 +301,48 @@ def test_register_a_model_and_its_aliases(site, tmp_path):
     with pytest.raises(MlflowException) as refused:
         site.use("max").get_registered_model("nothing")
     assert refused.value.error_code == "RESOURCE_DOES_NOT_EXIST"
+
+
+def test_a_logged_model_from_create_to_registered_version(site, tmp_path):
+    """MLflow 3's logged models: create inside a run, upload its files, finalize READY, register models:/<id>."""
+    from mlflow.entities import LoggedModelStatus
+
+    from registry.models import ArtifactVersion
+
+    client = site.use("max")
+    experiment = mlflow.set_experiment("lab/vision")
+    folder = tmp_path / "clf"
+    folder.mkdir()
+    (folder / "MLmodel").write_text("flavors: {}\n")
+    (folder / "weights.bin").write_bytes(b"\x07" * 300)
+    with mlflow.start_run() as run:
+        made = client.create_logged_model(experiment_id=experiment.experiment_id, name="clf", source_run_id=run.info.run_id,
+                                          params={"lr": "0.01"}, model_type="classifier")
+        assert made.model_id.startswith("m-") and made.status == LoggedModelStatus.PENDING
+        client.log_model_artifacts(made.model_id, str(folder))
+        client.set_logged_model_tags(made.model_id, {"stage": "candidate"})
+        ready = client.finalize_logged_model(made.model_id, LoggedModelStatus.READY)
+    assert ready.status == LoggedModelStatus.READY
+    got = client.get_logged_model(made.model_id)
+    assert got.params == {"lr": "0.01"} and got.tags == {"stage": "candidate"} and got.source_run_id == run.info.run_id
+    assert [m.model_id for m in client.search_logged_models(experiment_ids=[experiment.experiment_id])] == [made.model_id]
+    version = ArtifactVersion.objects.get(artifact__name="clf", artifact__type="model")  # a teamsite artifact of type model
+    assert sorted(f.path for f in version.files.all()) == ["MLmodel", "weights.bin"]
+    registered = mlflow.register_model(f"models:/{made.model_id}", "clf-registry")
+    assert registered.version == "1" and registered.status == "READY"
+    local = mlflow.artifacts.download_artifacts("models:/clf-registry/1", dst_path=str(tmp_path / "down"))
+    assert open(f"{local}/weights.bin", "rb").read() == b"\x07" * 300
+
+
+def test_a_logged_model_needs_its_run_and_the_run_s_writer(site):
+    client = site.use("max")
+    experiment = mlflow.set_experiment("lab/vision")
+    with pytest.raises(MlflowException) as refused:
+        client.create_logged_model(experiment_id=experiment.experiment_id, name="loose")
+    assert refused.value.error_code == "INVALID_PARAMETER_VALUE" and "start_run" in refused.value.message
+    with mlflow.start_run() as run:
+        made = client.create_logged_model(experiment_id=experiment.experiment_id, name="mine", source_run_id=run.info.run_id)
+    viewer = site.use("vera")
+    with pytest.raises(MlflowException) as denied:
+        viewer.finalize_logged_model(made.model_id, "READY")
+    assert denied.value.error_code == "PERMISSION_DENIED"
