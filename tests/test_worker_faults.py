@@ -7,7 +7,8 @@ from django.utils import timezone
 from core import health, schedule
 from core.models import WorkerBeat
 
-pytestmark = pytest.mark.django_db
+# a real `db_worker --batch` closes its connection when done: each test commits, so the next query reconnects
+pytestmark = pytest.mark.django_db(transaction=True)
 
 DB_BACKEND = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
