@@ -25,7 +25,7 @@ migrate: install
 	$(PY) manage.py migrate --noinput
 
 demo: migrate
-	$(PY) manage.py demo --if-empty --url http://$(HOST):$(PORT)/
+	SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(PY) manage.py demo --if-empty --url http://$(HOST):$(PORT)/
 
 # The web server, the background worker (mail, alerts, webhooks, exports, the
 # periodic schedule) and `demo_live` (keeps the demo's running runs alive) in one
