@@ -23,9 +23,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ImproperlyConfigured, RequestDataTooBig
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
+from django.utils.html import escape
+
+from .errors import error_response
 
 logger = logging.getLogger("teamsite.guard")
 
@@ -34,7 +37,6 @@ MLFLOW_CODES = {
     400: "INVALID_PARAMETER_VALUE", 401: "UNAUTHENTICATED", 413: "INVALID_PARAMETER_VALUE",
     429: "REQUEST_LIMIT_EXCEEDED", 503: "TEMPORARILY_UNAVAILABLE", 507: "TEMPORARILY_UNAVAILABLE",
 }
-CODES = {400: "invalid", 413: "too_large", 429: "rate_limited", 503: "unavailable", 507: "unavailable"}
 UNLIMITED_PREFIXES = ("/static/", "/health", "/favicon.ico")
 
 
@@ -43,15 +45,18 @@ def refusal(request, status, message, **extra):
     if path.startswith(MLFLOW_PREFIXES):
         response = JsonResponse({"error_code": MLFLOW_CODES.get(status, "INTERNAL_ERROR"), "message": message}, status=status)
     elif path.startswith("/api/"):
-        response = JsonResponse({"error": {"code": CODES.get(status, "invalid"), "message": message, **extra}}, status=status)
+        response = error_response(status, message, **extra)
     else:
-        response = HttpResponse(f"<!doctype html><title>{status}</title><p>{message}</p>", status=status)
+        response = HttpResponse(f"<!doctype html><title>{status}</title><p>{escape(message)}</p>", status=status)
     return response
 
 
 def _limit(text):
     count, _, seconds = str(text).partition("/")
-    return int(count), int(seconds or 60)
+    try:
+        return int(count), int(seconds or 60)
+    except ValueError:
+        raise ImproperlyConfigured(f"A rate limit is COUNT/SECONDS, such as 6000/60 (0 turns it off), not {text!r}.") from None
 
 
 def _client_ip(request):

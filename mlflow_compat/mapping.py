@@ -4,8 +4,12 @@ writing them out as MLflow's JSON (ids as strings, times in milliseconds)."""
 from __future__ import annotations
 
 
-from experiments.models import MetricSeries, Project, Run, SeriesKind
+from django.db.models import Q
+
+from experiments.models import MetricSeries, Project, Run, RunFile, SeriesKind
+from registry import services as registry
 from teams import policy
+from teams import storage as team_storage
 from teams.models import Membership, Team
 
 from .protocol import MlflowError, invalid, json_number, missing
@@ -176,3 +180,17 @@ def visible_projects(actor, experiment_ids) -> list[Project]:
     if not experiment_ids:
         raise invalid("Missing value for required parameter 'experiment_ids'.")
     return [experiment_by_id(actor, value) for value in experiment_ids]
+
+
+def run_file_entries(run, prefix: str = "") -> list:
+    """A run's files under `prefix` as registry entries, paths relative to it (a file named by the prefix
+    itself keeps its name), streamed from wherever each was stored; the caller closes them."""
+    prefix = prefix.strip("/")
+    records = RunFile.objects.filter(run=run).order_by("path")
+    if prefix:
+        records = records.filter(Q(path=prefix) | Q(path__startswith=prefix + "/"))
+    entries = []
+    for record in records:
+        relative = record.path.rpartition("/")[2] if record.path == prefix else record.path[len(prefix) + 1:] if prefix else record.path
+        entries.append(registry.Entry(relative, record.size, record.sha256, team_storage.open_stream(record.storage, record.file.name)))
+    return entries

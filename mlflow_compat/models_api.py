@@ -14,10 +14,9 @@ import uuid
 
 from django.utils import timezone
 
-from experiments.models import RunFile
+from experiments.models import Run
 from registry import services as registry
 from teams import policy
-from teams import storage as team_storage
 
 from . import mapping
 from .models import LoggedModel
@@ -130,18 +129,19 @@ def delete_tag(call):
 @endpoint("logged-models/search", "POST")
 def search(call):
     experiment_ids = [str(e) for e in call.list("experiment_ids")]
-    found = LoggedModel.objects.select_related("run__project__team").filter(deleted_at__isnull=True)
+    seen_runs = policy.visible(call.actor, Run.objects.all()).values("pk")  # one query, not a check per model
+    found = LoggedModel.objects.select_related("run__project__team").filter(deleted_at__isnull=True, run__in=seen_runs)
     if experiment_ids:
         found = found.filter(run__project_id__in=[e for e in experiment_ids if e.isdigit()])
-    visible = [m for m in found[: int(call.get("max_results", 100) or 100)] if policy.can_see(call.actor, m.run)]
-    return {"models": [model_out(m) for m in visible]}
+    limit = str(call.get("max_results", 100))
+    if not limit.isdigit() or not 0 < int(limit) <= 50_000:
+        raise invalid(f"max_results is a whole number from 1 to 50000, not {limit!r}.")
+    return {"models": [model_out(m) for m in found[: int(limit)]]}
 
 
 def files_of(model: LoggedModel) -> list:
     """Its files as registry entries (relative to its folder); the caller closes them."""
-    prefix = model.prefix + "/"
-    records = RunFile.objects.filter(run=model.run, path__startswith=prefix).order_by("path")
-    return [registry.Entry(r.path[len(prefix):], r.size, r.sha256, team_storage.open_stream(r.storage, r.file.name)) for r in records]
+    return mapping.run_file_entries(model.run, model.prefix)
 
 
 def _artifact_version(actor, model: LoggedModel):

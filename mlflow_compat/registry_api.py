@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import re
 
-from registry import selectors as registry_selectors
 from registry import services as registry
 from registry.models import ModelAlias, ModelVersion, RegisteredModel
-from experiments.models import RunFile
 from teams import policy
 
-from teams import storage as team_storage
 
 from . import mapping, models_api, search
 from .filters import parse_simple
@@ -193,16 +190,9 @@ def _source_files(actor, source, run_id):
         raise invalid(f"Unsupported model version source {source!r}: use runs:/<run_id>/<path> or the run's mlflow-artifacts URI.")
     run = mapping.run_by_id(actor, match.group("run") or match.group("run2") or run_id)
     prefix = (match.group("path") or "").strip("/")
-    records = [r for r in RunFile.objects.filter(run=run) if not prefix or r.path == prefix or r.path.startswith(prefix + "/")]
-    if not records:
+    entries = mapping.run_file_entries(run, prefix)
+    if not entries:
         raise invalid(f"The run {run.run_id} has no files under {prefix or 'its artifacts'}; log the model's files first.")
-    entries = []
-    for record in records:
-        if prefix and record.path == prefix:
-            relative = record.path.rpartition("/")[2]
-        else:
-            relative = record.path[len(prefix) + 1:] if prefix else record.path
-        entries.append(registry.Entry(relative, record.size, record.sha256, team_storage.open_stream(record.storage, record.file.name)))
     return run, entries
 
 

@@ -27,27 +27,7 @@ from teams.api_webhooks import router as webhooks_router
 from transfer.api import router as exports_router
 
 from accounts.api_auth import KeyOrSession
-from core.errors import Conflict, TooLarge
-
-STATUS_CODES = {
-    400: "invalid",
-    401: "unauthenticated",
-    403: "forbidden",
-    404: "not_found",
-    405: "invalid",
-    409: "conflict",
-    413: "too_large",
-    429: "rate_limited",
-}
-
-
-def error_response(status, message, *, fields=None, **extra):
-    body = {"code": STATUS_CODES.get(status, "invalid"), "message": message}
-    if fields:
-        body["fields"] = fields
-    body.update(extra)
-    return JsonResponse({"error": body}, status=status)
-
+from core.errors import Conflict, TooLarge, error_response
 
 api = NinjaAPI(
     title="teamsite API",

@@ -275,3 +275,13 @@ def test_readiness_sees_the_worker_and_the_queue(settings, db):
     WorkerBeat.objects.update(at=timezone.now() - timezone.timedelta(minutes=5))
     stale = Client().get("/health/ready")
     assert stale.status_code == 503 and "looks stopped" in stale.json()["checks"]["worker"]["detail"]
+
+
+def test_a_rate_limit_setting_that_is_not_count_per_seconds_says_so(settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from core.guard import GuardMiddleware
+
+    settings.RATE_LIMIT_PER_KEY = "lots"
+    with pytest.raises(ImproperlyConfigured, match="COUNT/SECONDS"):
+        GuardMiddleware(lambda request: None)

@@ -7,7 +7,6 @@ import http.cookiejar
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -18,25 +17,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.net import answers, free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "teamsite_two_instances"
 
 
-def _answers(port):
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        return True
-    except OSError:
-        return False
-
-
-pytestmark = pytest.mark.skipif(not (_answers(5432) and _answers(6379)), reason="needs PostgreSQL and Redis on 127.0.0.1")
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+pytestmark = pytest.mark.skipif(not (answers(5432) and answers(6379)), reason="needs PostgreSQL and Redis on 127.0.0.1")
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +65,7 @@ def two_sites(tmp_path_factory):
         subprocess.run([*manage, "create_api_key", "ada", "--name", name], cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout.strip()
         for name in ("logging", "counting")
     ]
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     servers = [
         subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "teamsite.wsgi"],

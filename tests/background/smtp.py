@@ -1,14 +1,6 @@
 """An SMTP sink (aiosmtpd) that stands in for a real mail server in tests."""
 
-import socket
-
 from aiosmtpd.controller import Controller
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class _Collect:

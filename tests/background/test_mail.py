@@ -15,7 +15,9 @@ from teams.models import Invitation
 from teams.policy import SYSTEM
 from tests import factories
 
-from .smtp import SmtpSink, free_port
+from tests.net import free_port
+
+from .smtp import SmtpSink
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

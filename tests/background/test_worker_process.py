@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from .smtp import SmtpSink, free_port
+from tests.net import free_port
+
+from .smtp import SmtpSink
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -346,3 +346,9 @@ def test_a_logged_model_needs_its_run_and_the_run_s_writer(site):
     with pytest.raises(MlflowException) as denied:
         viewer.finalize_logged_model(made.model_id, "READY")
     assert denied.value.error_code == "PERMISSION_DENIED"
+
+
+def test_logged_model_search_with_a_bad_max_results_is_mlflow_s_error(site):
+    site.use("max")
+    status, body = raw(site, "POST", "/api/2.0/mlflow/logged-models/search", {"max_results": "many"}, person="max")
+    assert status == 400 and body["error_code"] == "INVALID_PARAMETER_VALUE" and "max_results" in body["message"]

@@ -1,7 +1,6 @@
 """The team storage connector against a real S3 API: moto in server mode on 127.0.0.1."""
 
 import json
-import socket
 
 import boto3
 import pytest
@@ -12,20 +11,16 @@ from teams import services as team_services
 from teams import storage
 from teams.models import AuditEvent, TeamStorage
 
+from tests.net import free_port
+
 from .conftest import log
 
 moto_server = pytest.importorskip("moto.server")
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def s3():
-    port = _free_port()
+    port = free_port()
     server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
